@@ -1,0 +1,19 @@
+import type { Command } from 'commander';
+import type { CommandContext } from '../output.js';
+import { registerH5 } from './h5.js';
+import { registerManifest } from './manifest.js';
+import { registerSlideCommands } from './slide-commands.js';
+
+/**
+ * Registers every `wsi` sub-command on the program. Each command lives in its own file here.
+ *
+ * @example
+ * ```ts
+ * registerCommands(new Command('wsi'), ctx);
+ * ```
+ */
+export function registerCommands(program: Command, ctx: CommandContext): void {
+  registerSlideCommands(program, ctx);
+  registerH5(program, ctx);
+  registerManifest(program, ctx);
+}

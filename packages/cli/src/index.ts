@@ -1,0 +1,13 @@
+/**
+ * @wsi/cli — the `wsi` command line. Programmatic entry points for tests and embedding.
+ *
+ * @example
+ * ```ts
+ * import { main } from '@wsi/cli';
+ * process.exitCode = await main(['node', 'wsi', 'info', 'slide.svs', '--json']);
+ * ```
+ * @packageDocumentation
+ */
+export { buildProgram, CLI_VERSION, main } from './main.js';
+export { EXIT, type ExitCode, UsageError } from './exit-codes.js';
+export type { CommandContext, GlobalOptions } from './output.js';
