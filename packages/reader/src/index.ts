@@ -19,6 +19,7 @@ export { parseTiff, isTiffHeader, TIFF_LIMITS, type TiffFile } from './tiff/pars
 export { TiffImage, IMAGE_LIMITS, type TileLocation } from './tiff/image.js';
 export { formatDouble, tiffProperties, levelProperties } from './tiff/properties.js';
 export * from './formats/index.js';
+export { TiledSlide, type TiledSlideInit, type TiledSlideOptions, raceAbort } from './slide/tiled-slide.js';
 export { TiffSlide, type TiffSlideInit, type TiffSlideOptions, type RawTile } from './slide/tiff-slide.js';
 export { TileCache, DEFAULT_TILE_CACHE_BYTES } from './slide/tile-cache.js';
 export { copyWindow, bilinearShift, subpixel, type TileGrid, type TileFetcher } from './slide/region.js';

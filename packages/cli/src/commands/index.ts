@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import type { CommandContext } from '../output.js';
+import { registerAnnotate } from './annotate.js';
 import { registerH5 } from './h5.js';
+import { registerHeatmap } from './heatmap.js';
 import { registerManifest } from './manifest.js';
 import { registerSlideCommands } from './slide-commands.js';
 
@@ -14,6 +16,8 @@ import { registerSlideCommands } from './slide-commands.js';
  */
 export function registerCommands(program: Command, ctx: CommandContext): void {
   registerSlideCommands(program, ctx);
+  registerAnnotate(program, ctx);
+  registerHeatmap(program, ctx);
   registerH5(program, ctx);
   registerManifest(program, ctx);
 }
