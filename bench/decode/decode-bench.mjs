@@ -34,11 +34,28 @@ const input = args[0] ?? join(root, 'bench/out/decode-bench-256.tif');
 if (!existsSync(input)) {
   mkdirSync(dirname(input), { recursive: true });
   const svs = join(root, '../shared/fixtures/aperio/CMU-1-Small-Region.svs');
-  execFileSync('vips', ['tiffsave', svs, input, '--tile', '--tile-width', '256', '--tile-height', '256', '--compression', 'jpeg', '--Q', '80']);
+  execFileSync('vips', [
+    'tiffsave',
+    svs,
+    input,
+    '--tile',
+    '--tile-width',
+    '256',
+    '--tile-height',
+    '256',
+    '--compression',
+    'jpeg',
+    '--Q',
+    '80',
+  ]);
 }
 
-const resolvers = [createRequire(join(root, 'packages/reader/package.json')), createRequire(join(root, 'package.json'))];
-if (process.env.WSI_BENCH_NODE_MODULES_FROM) resolvers.unshift(createRequire(resolve(process.env.WSI_BENCH_NODE_MODULES_FROM)));
+const resolvers = [
+  createRequire(join(root, 'packages/reader/package.json')),
+  createRequire(join(root, 'package.json')),
+];
+if (process.env.WSI_BENCH_NODE_MODULES_FROM)
+  resolvers.unshift(createRequire(resolve(process.env.WSI_BENCH_NODE_MODULES_FROM)));
 function findModule(name) {
   for (const r of resolvers) {
     try {
@@ -56,11 +73,11 @@ const rawTiles = tiff.tiles.filter((_, i) => {
   return i % cols < cols - 1 && Math.floor(i / cols) < rows - 1; // whole 256² tiles only
 });
 const full = rawTiles.map((t) => {
-    const tab = tiff.jpegTables ?? new Uint8Array([0xff, 0xd8, 0xff, 0xd9]);
-    const transform = tiff.photometric === 2 ? 0 : 1;
-    const app14 = [0xff, 0xee, 0, 14, 0x41, 0x64, 0x6f, 0x62, 0x65, 0, 100, 0, 0, 0, 0, transform];
-    return Buffer.concat([Buffer.from([0xff, 0xd8]), Buffer.from(app14), tab.subarray(2, tab.length - 2), t.subarray(2)]);
-  });
+  const tab = tiff.jpegTables ?? new Uint8Array([0xff, 0xd8, 0xff, 0xd9]);
+  const transform = tiff.photometric === 2 ? 0 : 1;
+  const app14 = [0xff, 0xee, 0, 14, 0x41, 0x64, 0x6f, 0x62, 0x65, 0, 100, 0, 0, 0, 0, transform];
+  return Buffer.concat([Buffer.from([0xff, 0xd8]), Buffer.from(app14), tab.subarray(2, tab.length - 2), t.subarray(2)]);
+});
 const W = tiff.tileWidth;
 const H = tiff.tileHeight;
 
@@ -78,14 +95,16 @@ async function runPillow(procs, ref) {
 }
 function runPillowOnce(procs, ref) {
   return Promise.all(
-    Array.from({ length: procs }, (_, k) =>
-      new Promise((res, rej) => {
-        const p = spawn(PY, [pillowScript, tilesBin, String(SECONDS), ...(ref && k === 0 ? [refPath] : [])]);
-        let out = '';
-        p.stdout.on('data', (d) => (out += d));
-        p.on('error', rej);
-        p.on('close', (code) => (code === 0 ? res(JSON.parse(out)) : rej(new Error(`pillow exited ${code}`))));
-      }),
+    Array.from(
+      { length: procs },
+      (_, k) =>
+        new Promise((res, rej) => {
+          const p = spawn(PY, [pillowScript, tilesBin, String(SECONDS), ...(ref && k === 0 ? [refPath] : [])]);
+          let out = '';
+          p.stdout.on('data', (d) => (out += d));
+          p.on('error', rej);
+          p.on('close', (code) => (code === 0 ? res(JSON.parse(out)) : rej(new Error(`pillow exited ${code}`))));
+        }),
     ),
   ).then((rs) => rs.reduce((s, r) => s + r.tiles / r.seconds, 0));
 }
@@ -161,14 +180,16 @@ async function candidate(name, levels, setup) {
   }
   log(name);
   const entry = { diffVsPillow: await diffVsRef(impl.rgba)() };
-  for (const k of levels) entry[`${impl.unit ?? 'inFlight'}=${k}`] = await measure(await impl.forLevel(k), impl.loops?.(k) ?? k);
+  for (const k of levels)
+    entry[`${impl.unit ?? 'inFlight'}=${k}`] = await measure(await impl.forLevel(k), impl.loops?.(k) ?? k);
   await impl.close?.();
   results[name] = entry;
 }
 
 const expandRgb = (rgb, out) => {
   const u32 = new Uint32Array(out.buffer, out.byteOffset, out.length >> 2);
-  for (let i = 0, j = 0; j < u32.length; i += 3, j++) u32[j] = rgb[i] | (rgb[i + 1] << 8) | (rgb[i + 2] << 16) | 0xff000000;
+  for (let i = 0, j = 0; j < u32.length; i += 3, j++)
+    u32[j] = rgb[i] | (rgb[i + 1] << 8) | (rgb[i + 2] << 16) | 0xff000000;
   return out;
 };
 
@@ -189,65 +210,117 @@ await candidate('sharp (libvips, libjpeg-turbo) ensureAlpha().raw()', [1, 2, 4],
   return { rgba, forLevel: () => rgba };
 });
 
-await candidate('WASM libjpeg-turbo (@cornerstonejs/codec-libjpeg-turbo-8bit) worker pool, 2 in flight per worker', [1, 2], async () => {
-  const m = findModule('@cornerstonejs/codec-libjpeg-turbo-8bit/decodewasmjs');
-  if (!m) return undefined;
-  const workers = [];
-  const pending = new Map();
-  let seq = 0;
-  const spawnWorker = () =>
-    new Promise((res, rej) => {
-      const w = new Worker(join(here, 'wasm-jpeg-worker.mjs'), { workerData: { resolveFrom: m.path } });
-      w.on('message', (msg) => {
-        if (msg.ready) return res(w);
-        pending.get(msg.id)?.(new Uint8Array(msg.out));
-        pending.delete(msg.id);
+await candidate(
+  'WASM libjpeg-turbo (@cornerstonejs/codec-libjpeg-turbo-8bit) worker pool, 2 in flight per worker',
+  [1, 2],
+  async () => {
+    const m = findModule('@cornerstonejs/codec-libjpeg-turbo-8bit/decodewasmjs');
+    if (!m) return undefined;
+    const workers = [];
+    const pending = new Map();
+    let seq = 0;
+    const spawnWorker = () =>
+      new Promise((res, rej) => {
+        const w = new Worker(join(here, 'wasm-jpeg-worker.mjs'), { workerData: { resolveFrom: m.path } });
+        w.on('message', (msg) => {
+          if (msg.ready) return res(w);
+          pending.get(msg.id)?.(new Uint8Array(msg.out));
+          pending.delete(msg.id);
+        });
+        w.once('error', rej);
       });
-      w.once('error', rej);
-    });
-  for (let k = 0; k < 2; k++) workers.push(await spawnWorker());
-  let rr = 0;
-  const call = (pool, b, out) =>
-    new Promise((res) => {
-      const id = seq++;
-      pending.set(id, res);
-      const bytes = b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength);
-      pool[rr++ % pool.length].postMessage({ id, bytes, out }, out ? [bytes, out] : [bytes]);
-    });
-  return {
-    unit: 'workers',
-    loops: (k) => 2 * k,
-    rgba: (b) => call(workers.slice(0, 1), b),
-    forLevel: (k) => {
-      const pool = workers.slice(0, k);
-      const spare = [];
-      const fn = async (b) => {
-        const out = await call(pool, b, spare.pop()?.buffer);
-        spare.push(out);
-      };
-      return fn;
-    },
-    close: () => Promise.all(workers.map((w) => w.terminate())),
-  };
-});
+    for (let k = 0; k < 2; k++) workers.push(await spawnWorker());
+    let rr = 0;
+    const call = (pool, b, out) =>
+      new Promise((res) => {
+        const id = seq++;
+        pending.set(id, res);
+        const bytes = b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength);
+        pool[rr++ % pool.length].postMessage({ id, bytes, out }, out ? [bytes, out] : [bytes]);
+      });
+    return {
+      unit: 'workers',
+      loops: (k) => 2 * k,
+      rgba: (b) => call(workers.slice(0, 1), b),
+      forLevel: (k) => {
+        const pool = workers.slice(0, k);
+        const spare = [];
+        const fn = async (b) => {
+          const out = await call(pool, b, spare.pop()?.buffer);
+          spare.push(out);
+        };
+        return fn;
+      },
+      close: () => Promise.all(workers.map((w) => w.terminate())),
+    };
+  },
+);
 
 await candidate('@wsi/reader decodeTile (default JPEG path)', [1, 2, 4, 8], async () => {
   const dist = join(root, 'packages/reader/dist/decode/index.js');
   if (!existsSync(dist)) return undefined;
   const { decodeTile } = await import(pathToFileURL(dist).href);
-  const info = { compression: 7, photometric: tiff.photometric, width: W, height: H, samplesPerPixel: 3, bitsPerSample: 8, planarConfig: 1, predictor: 1, jpegTables: tiff.jpegTables };
+  const info = {
+    compression: 7,
+    photometric: tiff.photometric,
+    width: W,
+    height: H,
+    samplesPerPixel: 3,
+    bitsPerSample: 8,
+    planarConfig: 1,
+    predictor: 1,
+    jpegTables: tiff.jpegTables,
+  };
   // the reader's call: the raw abbreviated tile + JPEGTables; decodeTile merges and pins the colour itself
   const rawOf = new Map(full.map((f, k) => [f, rawTiles[k]]));
   const rgba = async (b) => (await decodeTile(rawOf.get(b), info)).data;
   return { rgba, forLevel: () => rgba };
 });
 
+await candidate(
+  '@wsi/reader decodeTile, WASM backend (libjpeg-turbo worker pool, one worker per core)',
+  [1, 2, 4],
+  async () => {
+    const dist = join(root, 'packages/reader/dist/decode/index.js');
+    if (!existsSync(dist)) return undefined;
+    const { decodeTile, setJpegBackend, wasmDecodePool } = await import(pathToFileURL(dist).href);
+    setJpegBackend('wasm');
+    const info = {
+      compression: 7,
+      photometric: tiff.photometric,
+      width: W,
+      height: H,
+      samplesPerPixel: 3,
+      bitsPerSample: 8,
+      planarConfig: 1,
+      predictor: 1,
+      jpegTables: tiff.jpegTables,
+    };
+    const rawOf = new Map(full.map((f, k) => [f, rawTiles[k]]));
+    const rgba = async (b) => (await decodeTile(rawOf.get(b), info)).data;
+    return {
+      rgba,
+      forLevel: () => rgba,
+      close: async () => {
+        setJpegBackend('native');
+        await wasmDecodePool().close();
+      },
+    };
+  },
+);
+
 rmSync(tmp, { recursive: true, force: true });
 // the share of native libjpeg-turbo's rate × cores that our default path reaches
 const anchor = results['pillow (native libjpeg-turbo), 1 process']?.tilesPerSec;
 const ours = results['@wsi/reader decodeTile (default JPEG path)'];
 const best = ours && !ours.skipped ? Math.max(...Object.values(ours).map((v) => v?.tilesPerSec ?? 0)) : undefined;
-const summary = anchor && best ? { wsiBestTilesPerSec: best, fractionOfNativeTimesCores: Number((best / (anchor * availableParallelism())).toFixed(3)) } : {};
+const summary =
+  anchor && best
+    ? {
+        wsiBestTilesPerSec: best,
+        fractionOfNativeTimesCores: Number((best / (anchor * availableParallelism())).toFixed(3)),
+      }
+    : {};
 console.log(
   JSON.stringify({
     bench: 'jpeg-tile-decode',

@@ -24,7 +24,11 @@ export function readTiffTiles(path, ifdIndex = 0) {
     const size = (TYPE_SIZE[type] ?? 1) * count;
     const at = size <= 4 ? e + 8 : u32(e + 8);
     if (type === 7 || type === 1 || type === 2) tags.set(tag, buf.subarray(at, at + count));
-    else tags.set(tag, Array.from({ length: count }, (_, k) => (type === 3 ? u16(at + 2 * k) : u32(at + 4 * k))));
+    else
+      tags.set(
+        tag,
+        Array.from({ length: count }, (_, k) => (type === 3 ? u16(at + 2 * k) : u32(at + 4 * k))),
+      );
   }
   const first = (t) => tags.get(t)?.[0];
   const offsets = tags.get(324) ?? tags.get(273);

@@ -14,7 +14,8 @@ parentPort.on('message', ({ id, bytes, out }) => {
   const n = width * height;
   const buf = out && out.byteLength >= n * 4 ? out : new ArrayBuffer(n * 4);
   const u32 = new Uint32Array(buf, 0, n);
-  if (componentCount === 3) for (let i = 0, j = 0; j < n; i += 3, j++) u32[j] = src[i] | (src[i + 1] << 8) | (src[i + 2] << 16) | 0xff000000;
+  if (componentCount === 3)
+    for (let i = 0, j = 0; j < n; i += 3, j++) u32[j] = src[i] | (src[i + 1] << 8) | (src[i + 2] << 16) | 0xff000000;
   else for (let j = 0; j < n; j++) u32[j] = src[j] * 0x010101 + 0xff000000;
   parentPort.postMessage({ id, out: buf, width, height }, [buf]);
 });
