@@ -3,6 +3,7 @@
  * detected by content.
  */
 import { type ByteSource, type OpenByteSourceOptions, type Slide, WsiError, isWsiError, openByteSource } from '@wsi/core';
+import { type DicomWebOptions, isDicomInput, openDicomSlide } from './formats/dicom/index.js';
 import { slideFormats } from './formats/index.js';
 import type { TiffSlide, TiffSlideOptions } from './slide/tiff-slide.js';
 
@@ -10,14 +11,30 @@ import type { TiffSlide, TiffSlideOptions } from './slide/tiff-slide.js';
 export interface OpenSlideOptions extends TiffSlideOptions {
   /** Byte-source options (HTTP retries, headers, block cache) passed to core's `openByteSource`. */
   source?: OpenByteSourceOptions;
+  /** DICOMweb request options (auth headers, timeout) for `dicomweb+http(s)://` series URLs. */
+  dicomweb?: DicomWebOptions;
 }
 
-/** Bytes read to probe a file's format. */
-const PROBE_BYTES = 64 * 1024;
+/** Bytes read to probe a file's format (magic numbers; TIFF structure is read through the source as needed). */
+const PROBE_BYTES = 4 * 1024;
 
 /**
- * Opens a slide. Local paths and `file:` URLs read the file; `http(s)://` URLs use range requests with block
- * caching (a remote slide opens with a few requests); a `ByteSource` or `Uint8Array` is read as given.
+ * Block size of the cache in front of a remote slide when the caller does not choose one: small blocks, because a
+ * TIFF's directories are scattered (one block each) and a tile read fetches its consecutive missing blocks in one
+ * request anyway — a multi-MB SVS opens with a few 16 KiB requests.
+ *
+ * @example
+ * ```ts
+ * await openSlide(url, { source: { cache: { blockSize: 4 * REMOTE_BLOCK_SIZE } } }); // larger blocks instead
+ * ```
+ */
+export const REMOTE_BLOCK_SIZE = 16 * 1024;
+
+/**
+ * Opens a slide. A folder, a list of `.dcm` paths or a `dicomweb+http(s)://…/studies/S/series/R` URL opens a DICOM
+ * series. Local paths and `file:` URLs read the file; `http(s)://` URLs use range requests behind a
+ * cache of {@link REMOTE_BLOCK_SIZE} blocks unless `options.source.cache` says otherwise (a remote slide opens with a
+ * few small requests); a `ByteSource` or `Uint8Array` is read as given.
  * Unknown content → `WsiError('UnsupportedFormat')`; a damaged TIFF → `CorruptFile`; a missing file → `NotFound`.
  *
  * @example
@@ -29,8 +46,16 @@ const PROBE_BYTES = 64 * 1024;
  * await slide.close();
  * ```
  */
-export async function openSlide(input: string | URL | ByteSource | Uint8Array, options: OpenSlideOptions = {}): Promise<TiffSlide> {
-  const source = await openByteSource(input, options.source ?? {});
+export async function openSlide(input: string | URL | ByteSource | Uint8Array | readonly string[], options: OpenSlideOptions = {}): Promise<TiffSlide> {
+  // DICOM series: a folder, a list of .dcm files or a dicomweb+http(s):// URL (single .dcm files are detected below)
+  if (await isDicomInput(input)) return (await openDicomSlide(input as string | readonly string[], options)) as Slide as TiffSlide;
+  if (Array.isArray(input)) throw new WsiError('InvalidArgument', 'a list of paths must name DICOM files');
+  const remote = (typeof input === 'string' || input instanceof URL) && /^https?:\/\//i.test(String(input));
+  const sourceOptions = options.source ?? {};
+  const source = await openByteSource(
+    input as string | URL | ByteSource | Uint8Array,
+    remote && sourceOptions.cache === undefined ? { ...sourceOptions, cache: { blockSize: REMOTE_BLOCK_SIZE } } : sourceOptions,
+  );
   try {
     const size = await source.size();
     const head = await source.read(0, Math.min(PROBE_BYTES, size));

@@ -4,6 +4,7 @@
  */
 import { type Raster, type Slide, type SlideLevel, type SlideReadOptions, WsiError } from '@wsi/core';
 import { resizeRaster } from './resize.js';
+import { type BackgroundColor, compositeOnto, parseBackground } from './slide/background.js';
 
 /** Default pixel budget of {@link readLevel}: 64 Mpx (256 MiB of RGBA). */
 export const DEFAULT_LEVEL_PIXEL_BUDGET = 64 * 1024 * 1024;
@@ -18,6 +19,8 @@ export interface ReadRequest extends SlideReadOptions {
   downsample?: number;
   /** Output resolution in µm per pixel (needs the slide's mpp); overrides `downsample`. */
   mpp?: number;
+  /** Composite onto this opaque colour (`#rrggbb` or `[r, g, b]`) instead of transparent outside the slide. */
+  background?: BackgroundColor;
 }
 
 /**
@@ -45,7 +48,9 @@ export async function read(slide: Slide, req: ReadRequest): Promise<Raster> {
   const w = Math.max(1, Math.round(req.width * scale));
   const h = Math.max(1, Math.round(req.height * scale));
   const opts = req.signal ? { signal: req.signal } : {};
+  const bg = req.background === undefined ? undefined : parseBackground(req.background);
   const region = await slide.readRegion({ x: Math.round(req.x), y: Math.round(req.y), level, width: w, height: h }, opts);
+  if (bg) compositeOnto(region, bg);
   return w === req.width && h === req.height ? region : resizeRaster(region, req.width, req.height);
 }
 

@@ -33,7 +33,11 @@ export function readTiffTiles(path: string, ifdIndex = 0): TiffTiles {
     const size = (TYPE_SIZE[type] ?? 1) * count;
     const at = size <= 4 ? e + 8 : u32(e + 8);
     if (type === 7 || type === 1 || type === 2) tags.set(tag, buf.subarray(at, at + count));
-    else if (type === 3 || type === 4) tags.set(tag, Array.from({ length: count }, (_, k) => (type === 3 ? u16(at + 2 * k) : u32(at + 4 * k))));
+    else if (type === 3 || type === 4)
+      tags.set(
+        tag,
+        Array.from({ length: count }, (_, k) => (type === 3 ? u16(at + 2 * k) : u32(at + 4 * k))),
+      );
   }
   const first = (t: number, d?: number): number => {
     const v = tags.get(t);
@@ -68,6 +72,7 @@ export function readTiffTiles(path: string, ifdIndex = 0): TiffTiles {
 /** Mean absolute difference over the first `channels` of RGBA `a` vs interleaved `b` with `bChannels` channels. */
 export function meanAbsDiff(a: Uint8Array, b: Uint8Array, pixels: number, bChannels: number, channels = 3): number {
   let s = 0;
-  for (let i = 0; i < pixels; i++) for (let c = 0; c < channels; c++) s += Math.abs((a[i * 4 + c] as number) - (b[i * bChannels + c] as number));
+  for (let i = 0; i < pixels; i++)
+    for (let c = 0; c < channels; c++) s += Math.abs((a[i * 4 + c] as number) - (b[i * bChannels + c] as number));
   return s / (pixels * channels);
 }

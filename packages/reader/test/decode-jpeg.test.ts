@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isWsiError } from '@wsi/core';
@@ -67,12 +67,27 @@ describe('JPEG markers and the colour rule', () => {
   });
 
   it('rejects garbage, truncation and a frame of the wrong size with CorruptFile', async () => {
-    const info = { compression: 7, photometric: 2, width: 16, height: 16, samplesPerPixel: 3, bitsPerSample: 8, planarConfig: 1, predictor: 1 };
-    for (const bytes of [new Uint8Array(0), Uint8Array.of(1, 2, 3, 4, 5), Uint8Array.of(0xff, 0xd8, 0xff, 0xdb, 0x40, 0)]) {
+    const info = {
+      compression: 7,
+      photometric: 2,
+      width: 16,
+      height: 16,
+      samplesPerPixel: 3,
+      bitsPerSample: 8,
+      planarConfig: 1,
+      predictor: 1,
+    };
+    for (const bytes of [
+      new Uint8Array(0),
+      Uint8Array.of(1, 2, 3, 4, 5),
+      Uint8Array.of(0xff, 0xd8, 0xff, 0xdb, 0x40, 0),
+    ]) {
       await expect(decodeTile(bytes, info)).rejects.toSatisfy((e) => isWsiError(e, 'CorruptFile'));
     }
     const sof = Uint8Array.of(0xff, 0xd8, 0xff, 0xc0, 0, 11, 8, 0x40, 0, 0x40, 0, 1, 1, 0x11, 0, 0xff, 0xd9);
-    await expect(decodeTile(sof, info)).rejects.toSatisfy((e) => isWsiError(e, 'CorruptFile') && /64×16384|16384/.test(String((e as Error).message)));
+    await expect(decodeTile(sof, info)).rejects.toSatisfy(
+      (e) => isWsiError(e, 'CorruptFile') && /64×16384|16384/.test(String((e as Error).message)),
+    );
   });
 
   it('reports the native backend by default', async () => {
@@ -83,9 +98,10 @@ describe('JPEG markers and the colour rule', () => {
 describe.skipIf(!cmu || !oracle)('Aperio JPEG tiles (no markers, Photometric RGB) equal OpenSlide', () => {
   const t = cmu ? readTiffTiles(cmu) : undefined;
   const picks = [0, 10, 57, 129]; // corner, second row, middle, last (edge) tile
-  const ref = t && oracle
-    ? runPythonJson<string[]>(
-        `import sys, json, base64, openslide, numpy as np
+  const ref =
+    t && oracle
+      ? runPythonJson<string[]>(
+          `import sys, json, base64, openslide, numpy as np
 s = openslide.OpenSlide(sys.argv[1]); tw = int(sys.argv[2]); cols = -(-s.dimensions[0] // tw)
 out = []
 for k in json.loads(sys.argv[3]):
@@ -93,9 +109,9 @@ for k in json.loads(sys.argv[3]):
     a = np.asarray(s.read_region((x, y), 0, (tw, tw)))
     out.append(base64.b64encode(a.tobytes()).decode())
 print(json.dumps(out))`,
-        [cmu as string, String(t.info.width), JSON.stringify(picks)],
-      ).map((s) => new Uint8Array(Buffer.from(s, 'base64')))
-    : [];
+          [cmu as string, String(t.info.width), JSON.stringify(picks)],
+        ).map((s) => new Uint8Array(Buffer.from(s, 'base64')))
+      : [];
 
   for (const backend of backends) {
     it(`decodes as RGB with no YCbCr conversion (${backend})`, async () => {
@@ -153,7 +169,9 @@ describe.skipIf(!ome || !oracle)('JFIF tiles whose Photometric says RGB decode a
       for (const [i, b] of tiles.entries()) {
         expect(readJpegHeader(b, t.info.jpegTables).jfif).toBe(true);
         const r = await decodeTile(b, t.info);
-        expect(meanAbsDiff(r.data as Uint8Array, refs[i] as Uint8Array, t.info.width * t.info.height, 3)).toBeLessThanOrEqual(1.0);
+        expect(
+          meanAbsDiff(r.data as Uint8Array, refs[i] as Uint8Array, t.info.width * t.info.height, 3),
+        ).toBeLessThanOrEqual(1.0);
       }
     });
   }
@@ -164,7 +182,15 @@ describe.skipIf(!cmu || !oracle)('Photometric YCbCr tiles with JPEGTables (libvi
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
   it('decodes a 256² tile written by vips tiffsave --compression jpeg', async () => {
     const out = join(dir, 'ycc.tif');
-    execFileSync('vips', ['crop', cmu as string, `${out}[tile,tile-width=256,tile-height=256,compression=jpeg,Q=80]`, '0', '0', '512', '512']);
+    execFileSync('vips', [
+      'crop',
+      cmu as string,
+      `${out}[tile,tile-width=256,tile-height=256,compression=jpeg,Q=80]`,
+      '0',
+      '0',
+      '512',
+      '512',
+    ]);
     const t = readTiffTiles(out);
     expect(t.info.photometric).toBe(6);
     // Pillow needs the colour pinned too (no markers): give it the APP14 "YCbCr" stream
@@ -173,8 +199,54 @@ describe.skipIf(!cmu || !oracle)('Photometric YCbCr tiles with JPEGTables (libvi
       setJpegBackend(backend);
       for (const [i, b] of t.tiles.entries()) {
         const r = await decodeTile(b, t.info);
-        expect(meanAbsDiff(r.data as Uint8Array, refs[i] as Uint8Array, 256 * 256, 3)).toBeLessThanOrEqual(backend === 'wasm' ? 0 : 0.5);
+        expect(meanAbsDiff(r.data as Uint8Array, refs[i] as Uint8Array, 256 * 256, 3)).toBeLessThanOrEqual(
+          backend === 'wasm' ? 0 : 0.5,
+        );
       }
+    }
+  });
+});
+
+describe.skipIf(!oracle)('greyscale JPEG keeps one channel', () => {
+  it('decodes a Pillow-written grey JPEG to 1-channel uint8 equal to Pillow', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wsi-grey-'));
+    try {
+      const path = join(dir, 'g.jpg');
+      runPythonJson(
+        `import sys, json, numpy as np
+from PIL import Image
+a = (np.add.outer(np.arange(64), np.arange(48)) * 3 % 256).astype(np.uint8)
+Image.fromarray(a, 'L').save(sys.argv[1], quality=90)
+print(json.dumps(1))`,
+        [path],
+      );
+      const bytes = new Uint8Array(readFileSync(path));
+      const ref = runPythonJson<string>(
+        `import sys, json, base64
+from PIL import Image
+print(json.dumps(base64.b64encode(Image.open(sys.argv[1]).tobytes()).decode()))`,
+        [path],
+      );
+      const px = Buffer.from(ref, 'base64');
+      for (const backend of backends) {
+        setJpegBackend(backend);
+        const r = await decodeTile(bytes, {
+          compression: 7,
+          photometric: 1,
+          width: 48,
+          height: 64,
+          samplesPerPixel: 1,
+          bitsPerSample: 8,
+          planarConfig: 1,
+          predictor: 1,
+        });
+        expect(r).toMatchObject({ width: 48, height: 64, channels: 1, dtype: 'uint8' });
+        let sum = 0;
+        for (let i = 0; i < 48 * 64; i++) sum += Math.abs((r.data[i] as number) - (px[i] as number));
+        expect(sum / (48 * 64)).toBeLessThanOrEqual(1.0);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

@@ -2,6 +2,7 @@ import { isWsiError } from '@wsi/core';
 import { fixture, hasPythonModules, runPythonJson } from '@wsi/testing';
 import { describe, expect, it } from 'vitest';
 import { decodeTile, ycbcrToRgbInPlace } from '../src/decode/index.js';
+import { WasmDecodePool } from '../src/decode/wasm-pool.js';
 import { readTiffTiles } from './decode-helpers.js';
 
 const tcga = fixture('aperio/tcga-cr-7395-01a-01-ts1.svs');
@@ -39,7 +40,9 @@ print(json.dumps([base64.b64encode(np.asarray(s.read_region(((k % cols) * 256, (
     const t = readTiffTiles(tcga as string, 0);
     const tile = t.tiles[0] as Uint8Array;
     await expect(decodeTile(tile, { ...t.info, width: 128 })).rejects.toSatisfy((e) => isWsiError(e, 'CorruptFile'));
-    await expect(decodeTile(Uint8Array.of(1, 2, 3, 4, 5, 6, 7, 8), t.info)).rejects.toSatisfy((e) => isWsiError(e, 'CorruptFile'));
+    await expect(decodeTile(Uint8Array.of(1, 2, 3, 4, 5, 6, 7, 8), t.info)).rejects.toSatisfy((e) =>
+      isWsiError(e, 'CorruptFile'),
+    );
     await expect(decodeTile(tile.subarray(0, 30), t.info)).rejects.toSatisfy((e) => isWsiError(e, 'CorruptFile'));
   });
 });
@@ -53,5 +56,30 @@ describe('YCbCr → RGB (33003)', () => {
     expect(px[5]).toBeLessThanOrEqual(2);
     expect(px[6]).toBeLessThanOrEqual(2);
     expect(Array.from(px.subarray(8))).toEqual([0, 0, 0, 7]);
+  });
+});
+
+describe.skipIf(!tcga)('the WASM decode pool', () => {
+  it('decodes in parallel workers, skips aborted queued tasks and closes', async () => {
+    const t = readTiffTiles(tcga as string, 0);
+    const pool = new WasmDecodePool(2);
+    try {
+      const ac = new AbortController();
+      const jobs = [0, 1, 2, 3].map((k) => pool.decode('j2k', t.tiles[k] as Uint8Array, 256, 256));
+      const aborted = pool.decode('j2k', t.tiles[4] as Uint8Array, 256, 256, ac.signal); // queued behind 4 tasks
+      ac.abort();
+      await expect(aborted).rejects.toSatisfy((e) => isWsiError(e, 'Aborted'));
+      const done = await Promise.all(jobs);
+      for (const d of done) expect(d).toMatchObject({ width: 256, height: 256, channels: 4, bitsPerSample: 8 });
+      expect(done[0]?.data.length).toBe(256 * 256 * 4);
+      await expect(pool.decode('j2k', t.tiles[0] as Uint8Array, 128, 256)).rejects.toSatisfy((e) =>
+        isWsiError(e, 'CorruptFile'),
+      );
+    } finally {
+      await pool.close();
+    }
+    await expect(pool.decode('j2k', t.tiles[0] as Uint8Array, 256, 256)).rejects.toSatisfy((e) =>
+      isWsiError(e, 'InvalidArgument'),
+    );
   });
 });

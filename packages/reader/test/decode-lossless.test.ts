@@ -8,7 +8,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeLzw, decodeTile, type TileDecodeInfo } from '../src/decode/index.js';
 import { readTiffTiles } from './decode-helpers.js';
 
-const base: TileDecodeInfo = { compression: 1, photometric: 2, width: 4, height: 2, samplesPerPixel: 3, bitsPerSample: 8, planarConfig: 1, predictor: 1 };
+const base: TileDecodeInfo = {
+  compression: 1,
+  photometric: 2,
+  width: 4,
+  height: 2,
+  samplesPerPixel: 3,
+  bitsPerSample: 8,
+  planarConfig: 1,
+  predictor: 1,
+};
 
 /** Reference TIFF encoder for LZW: a plain implementation of the TIFF 6.0 algorithm, for round trips. */
 function encodeLzw(data: Uint8Array): Uint8Array {
@@ -78,7 +87,10 @@ describe('LZW', () => {
 
   it('rejects codes that are not yet defined', () => {
     // 9-bit codes: 256 (clear), 65, 300 (undefined)
-    const bits = [256, 65, 300].map((c) => c.toString(2).padStart(9, '0')).join('').padEnd(32, '0');
+    const bits = [256, 65, 300]
+      .map((c) => c.toString(2).padStart(9, '0'))
+      .join('')
+      .padEnd(32, '0');
     const bytes = Uint8Array.from({ length: 4 }, (_, i) => Number.parseInt(bits.slice(i * 8, i * 8 + 8), 2));
     expect(() => decodeLzw(bytes, new Uint8Array(64))).toThrow(/not yet defined/);
   });
@@ -89,13 +101,31 @@ describe('uncompressed, predictors and layouts', () => {
     const raw = Uint8Array.of(10, 20, 30, 1, 1, 1, 1, 1, 1, 250, 0, 0, /* row 2 */ 0, 0, 0, 5, 6, 7, 0, 0, 0, 0, 0, 0);
     const r = await decodeTile(raw, { ...base, predictor: 2 });
     expect(r).toMatchObject({ width: 4, height: 2, channels: 4, dtype: 'uint8' });
-    expect(Array.from(r.data.subarray(0, 16))).toEqual([10, 20, 30, 255, 11, 21, 31, 255, 12, 22, 32, 255, 6, 22, 32, 255]);
+    expect(Array.from(r.data.subarray(0, 16))).toEqual([
+      10, 20, 30, 255, 11, 21, 31, 255, 12, 22, 32, 255, 6, 22, 32, 255,
+    ]);
     expect(Array.from(r.data.subarray(16, 24))).toEqual([0, 0, 0, 255, 5, 6, 7, 255]);
+  });
+
+  it('expands RGB to RGBA for pixel counts that are not a multiple of 4', async () => {
+    const raw = Uint8Array.from({ length: 7 * 3 * 3 }, (_, i) => (i * 13) % 256);
+    const r = await decodeTile(raw, { ...base, width: 7, height: 3 });
+    for (let p = 0; p < 21; p++) {
+      expect(Array.from(r.data.subarray(p * 4, p * 4 + 4))).toEqual([raw[p * 3], raw[p * 3 + 1], raw[p * 3 + 2], 255]);
+    }
   });
 
   it('keeps native channels for 16-bit big-endian grey and planar RGB', async () => {
     const be = Uint8Array.of(0x01, 0x02, 0xff, 0xfe);
-    const g = (await decodeTile(be, { ...base, photometric: 1, samplesPerPixel: 1, bitsPerSample: 16, width: 2, height: 1, littleEndian: false })) as Raster<'uint16'>;
+    const g = (await decodeTile(be, {
+      ...base,
+      photometric: 1,
+      samplesPerPixel: 1,
+      bitsPerSample: 16,
+      width: 2,
+      height: 1,
+      littleEndian: false,
+    })) as Raster<'uint16'>;
     expect(g.dtype).toBe('uint16');
     expect(Array.from(g.data)).toEqual([0x0102, 0xfffe]);
     const planar = Uint8Array.of(1, 2, 3, 4, 5, 6); // R plane, G plane, B plane of 2×1
@@ -105,11 +135,21 @@ describe('uncompressed, predictors and layouts', () => {
 
   it('rejects short data, unknown compression and aborted calls with typed errors', async () => {
     await expect(decodeTile(new Uint8Array(5), base)).rejects.toSatisfy((e) => isWsiError(e, 'CorruptFile'));
-    await expect(decodeTile(new Uint8Array(24), { ...base, compression: 12345 })).rejects.toSatisfy((e) => isWsiError(e, 'UnsupportedFormat'));
-    await expect(decodeTile(new Uint8Array(24), { ...base, bitsPerSample: 12 })).rejects.toSatisfy((e) => isWsiError(e, 'UnsupportedFormat'));
-    await expect(decodeTile(new Uint8Array(24), { ...base, width: -1 })).rejects.toSatisfy((e) => isWsiError(e, 'InvalidArgument'));
-    await expect(decodeTile(Uint8Array.of(1, 2, 3), { ...base, compression: 8 })).rejects.toSatisfy((e) => isWsiError(e, 'CorruptFile'));
-    await expect(decodeTile(Uint8Array.of(1, 2, 3), { ...base, compression: 50000 })).rejects.toSatisfy((e) => isWsiError(e, 'CorruptFile'));
+    await expect(decodeTile(new Uint8Array(24), { ...base, compression: 12345 })).rejects.toSatisfy((e) =>
+      isWsiError(e, 'UnsupportedFormat'),
+    );
+    await expect(decodeTile(new Uint8Array(24), { ...base, bitsPerSample: 12 })).rejects.toSatisfy((e) =>
+      isWsiError(e, 'UnsupportedFormat'),
+    );
+    await expect(decodeTile(new Uint8Array(24), { ...base, width: -1 })).rejects.toSatisfy((e) =>
+      isWsiError(e, 'InvalidArgument'),
+    );
+    await expect(decodeTile(Uint8Array.of(1, 2, 3), { ...base, compression: 8 })).rejects.toSatisfy((e) =>
+      isWsiError(e, 'CorruptFile'),
+    );
+    await expect(decodeTile(Uint8Array.of(1, 2, 3), { ...base, compression: 50000 })).rejects.toSatisfy((e) =>
+      isWsiError(e, 'CorruptFile'),
+    );
     const ac = new AbortController();
     ac.abort();
     await expect(decodeTile(new Uint8Array(24), base, ac.signal)).rejects.toSatisfy((e) => isWsiError(e, 'Aborted'));
@@ -151,7 +191,21 @@ for name, arr in (('rgb8', a), ('u16', b), ('f32', f)):
       dir,
     ]);
     for (const [src, comp, pred] of cases) {
-      execFileSync('vips', ['tiffsave', join(dir, `${src}.tif`), join(dir, `${src}-${comp}-${pred}.tif`), '--tile', '--tile-width', '32', '--tile-height', '32', '--compression', comp, '--predictor', pred, ...(comp === 'webp' ? ['--lossless'] : [])]);
+      execFileSync('vips', [
+        'tiffsave',
+        join(dir, `${src}.tif`),
+        join(dir, `${src}-${comp}-${pred}.tif`),
+        '--tile',
+        '--tile-width',
+        '32',
+        '--tile-height',
+        '32',
+        '--compression',
+        comp,
+        '--predictor',
+        pred,
+        ...(comp === 'webp' ? ['--lossless'] : []),
+      ]);
     }
   });
 
@@ -174,7 +228,8 @@ for name, arr in (('rgb8', a), ('u16', b), ('f32', f)):
             for (let c = 0; c < spp; c++) {
               const at = (((y0 + y) * 64 + x0 + x) * spp + c) * bytesPer;
               const got = ((y * 32 + x) * outCh + c) * bytesPer;
-              for (let b = 0; b < bytesPer; b++) if (bytes[got + b] !== raw[at + b]) throw new Error(`tile ${k} differs at ${x},${y},${c}`);
+              for (let b = 0; b < bytesPer; b++)
+                if (bytes[got + b] !== raw[at + b]) throw new Error(`tile ${k} differs at ${x},${y},${c}`);
             }
           }
         }
@@ -208,7 +263,8 @@ print(json.dumps({'w': a.shape[1], 'h': a.shape[0], 'px': base64.b64encode(a.tob
       const r = await decodeTile(strip, { ...t.info, height: h });
       for (let i = 0; i < t.imageWidth * h; i++) {
         for (let c = 0; c < 3; c++) {
-          if (r.data[i * 4 + c] !== px[(k * rows * t.imageWidth + i) * 3 + c]) throw new Error(`strip ${k} pixel ${i} differs`);
+          if (r.data[i * 4 + c] !== px[(k * rows * t.imageWidth + i) * 3 + c])
+            throw new Error(`strip ${k} pixel ${i} differs`);
         }
       }
     }

@@ -18,3 +18,8 @@ export * from './svs/writer.js';
 export * from './sources/noise.js';
 export * from './sources/synthetic.js';
 export * from './sources/mosaic.js';
+export * from './mirax/writer.js';
+export * from './composed/composed.js';
+export * from './ndpi/index.js';
+export * from './philips/description.js';
+export * from './philips/writer.js';

@@ -1,10 +1,16 @@
 import type { Command } from 'commander';
 import type { CommandContext } from '../output.js';
 import { registerAnnotate } from './annotate.js';
+import { registerAnonymize } from './anonymize.js';
 import { registerH5 } from './h5.js';
 import { registerHeatmap } from './heatmap.js';
 import { registerManifest } from './manifest.js';
+import { registerMil } from './mil.js';
 import { registerSlideCommands } from './slide-commands.js';
+import { registerSegment } from './segment.js';
+import { registerPatch } from './patch.js';
+import { registerExtract } from './extract.js';
+import { registerEmbed } from './embed.js';
 
 /**
  * Registers every `wsi` sub-command on the program. Each command lives in its own file here.
@@ -16,8 +22,14 @@ import { registerSlideCommands } from './slide-commands.js';
  */
 export function registerCommands(program: Command, ctx: CommandContext): void {
   registerSlideCommands(program, ctx);
+  registerAnonymize(program, ctx);
   registerAnnotate(program, ctx);
   registerHeatmap(program, ctx);
   registerH5(program, ctx);
   registerManifest(program, ctx);
+  registerMil(program, ctx);
+  registerSegment(program, ctx);
+  registerPatch(program, ctx);
+  registerExtract(program, ctx);
+  registerEmbed(program, ctx);
 }

@@ -4,7 +4,14 @@
  */
 import { WsiError } from '@wsi/core';
 
-/** What the markers before the first scan say about a JPEG stream. */
+/**
+ * What the markers before the first scan say about a JPEG stream.
+ *
+ * @example
+ * ```ts
+ * const { width, height, jfif, adobeTransform } = readJpegHeader(tile, jpegTables);
+ * ```
+ */
 export interface JpegHeader {
   width: number;
   height: number;
@@ -39,7 +46,11 @@ export function readJpegHeader(tile: Uint8Array, tables?: Uint8Array): JpegHeade
   const frame = acc.frame;
   if (!frame) throw corrupt('no frame header (SOF) before the scan');
   if (frame.width === 0 || frame.height === 0 || frame.components === 0) throw corrupt('empty frame header');
-  return { ...frame, jfif: acc.jfif, ...(acc.adobeTransform === undefined ? {} : { adobeTransform: acc.adobeTransform }) };
+  return {
+    ...frame,
+    jfif: acc.jfif,
+    ...(acc.adobeTransform === undefined ? {} : { adobeTransform: acc.adobeTransform }),
+  };
 }
 
 interface Scan {
@@ -98,12 +109,17 @@ function ascii(b: Uint8Array, at: number, n: number): string {
  * const full = completeJpegStream(tileBytes, jpegTables, 0); // RGB: no YCbCr conversion
  * ```
  */
-export function completeJpegStream(tile: Uint8Array, tables: Uint8Array | undefined, adobeTransform?: number): Uint8Array {
+export function completeJpegStream(
+  tile: Uint8Array,
+  tables: Uint8Array | undefined,
+  adobeTransform?: number,
+): Uint8Array {
   if (tile.length < 2 || tile[0] !== 0xff || tile[1] !== 0xd8) throw corrupt('missing SOI marker');
   let tableBody: Uint8Array | undefined;
   if (tables && tables.length > 4) {
     if (tables[0] !== 0xff || tables[1] !== 0xd8) throw corrupt('JPEGTables do not start with SOI');
-    const end = tables[tables.length - 2] === 0xff && tables[tables.length - 1] === 0xd9 ? tables.length - 2 : tables.length;
+    const end =
+      tables[tables.length - 2] === 0xff && tables[tables.length - 1] === 0xd9 ? tables.length - 2 : tables.length;
     tableBody = tables.subarray(2, end);
   }
   const app14 = adobeTransform === undefined ? undefined : adobeMarker(adobeTransform);

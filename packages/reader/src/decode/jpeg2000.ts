@@ -3,69 +3,35 @@
  * (`@cornerstonejs/codec-openjpeg`). 33005 codestreams apply their own component transform, so their output is
  * RGB as is; 33003 codestreams hold Y, Cb, Cr components that we convert to RGB.
  */
-import { createRequire } from 'node:module';
-import { createRaster, type Raster, WsiError, throwIfAborted } from '@wsi/core';
-import { toRgba } from './samples.js';
+import { createRaster, type Raster, throwIfAborted, WsiError } from '@wsi/core';
 import type { TileDecodeInfo, TileDecoder } from './types.js';
-
-interface J2KDecoder {
-  getEncodedBuffer(n: number): Uint8Array;
-  readHeader(): void;
-  decode(): void;
-  getFrameInfo(): { width: number; height: number; bitsPerSample: number; componentCount: number; isSigned: boolean };
-  getDecodedBuffer(): Uint8Array;
-}
-
-let decoder: Promise<J2KDecoder> | undefined;
-
-function loadDecoder(): Promise<J2KDecoder> {
-  decoder ??= (async () => {
-    const require = createRequire(import.meta.url);
-    const factory = require('@cornerstonejs/codec-openjpeg/decodewasmjs') as () => Promise<{ J2KDecoder: new () => J2KDecoder }>;
-    const quiet = (): void => {};
-    const codec = await (factory as (m: object) => Promise<{ J2KDecoder: new () => J2KDecoder }>)({ print: quiet, printErr: quiet });
-    return new codec.J2KDecoder();
-  })();
-  return decoder;
-}
+import { wasmDecodePool } from './wasm-pool.js';
 
 const YCBCR_COMPRESSION = 33003;
 
 async function decodeJ2k(bytes: Uint8Array, info: TileDecodeInfo, signal?: AbortSignal): Promise<Raster> {
   throwIfAborted(signal);
-  const dec = await loadDecoder();
-  throwIfAborted(signal);
   // sizes first, from the SIZ marker: never let the codestream drive an allocation larger than the tile
   const siz = readJ2kSize(bytes);
   if (siz.width !== info.width || siz.height !== info.height) {
-    throw new WsiError('CorruptFile', `JPEG 2000 tile is ${siz.width}×${siz.height}, expected ${info.width}×${info.height}`);
+    throw new WsiError(
+      'CorruptFile',
+      `JPEG 2000 tile is ${siz.width}×${siz.height}, expected ${info.width}×${info.height}`,
+    );
   }
   if (siz.components !== 1 && siz.components !== 3 && siz.components !== 4) {
     throw new WsiError('UnsupportedFormat', `JPEG 2000 with ${siz.components} components is not supported`);
   }
-  try {
-    dec.getEncodedBuffer(bytes.length).set(bytes);
-    dec.decode();
-  } catch (err) {
-    throw new WsiError('CorruptFile', `JPEG 2000 tile does not decode: ${String((err as Error)?.message ?? err)}`, { cause: err });
-  }
-  const fi = dec.getFrameInfo();
-  if (fi.width !== info.width || fi.height !== info.height || fi.componentCount !== siz.components) {
-    throw new WsiError('CorruptFile', `JPEG 2000 tile decoded to ${fi.width}×${fi.height}×${fi.componentCount}`);
-  }
-  const out = dec.getDecodedBuffer();
-  const n = fi.width * fi.height;
-  const ch = fi.componentCount;
-  if (fi.bitsPerSample > 8) {
-    if (out.byteLength < n * ch * 2) throw new WsiError('CorruptFile', 'JPEG 2000 decoded to fewer samples than its header says');
-    const r = createRaster(fi.width, fi.height, ch, 'uint16');
-    r.data.set(new Uint16Array(out.buffer, out.byteOffset, n * ch));
+  const px = await wasmDecodePool().decode('j2k', bytes, info.width, info.height, signal);
+  const { width, height } = px;
+  if (px.bitsPerSample > 8) {
+    const r = createRaster(width, height, px.channels, 'uint16');
+    r.data.set(new Uint16Array(px.data.buffer, px.data.byteOffset, width * height * px.channels));
     return r;
   }
-  const px = new Uint8Array(out.buffer, out.byteOffset, n * ch);
-  if (out.byteLength < n * ch) throw new WsiError('CorruptFile', 'JPEG 2000 decoded to fewer samples than its header says');
-  const rgba = toRgba(px, fi.width, fi.height, ch);
-  if (info.compression === YCBCR_COMPRESSION && ch === 3) ycbcrToRgbInPlace(rgba.data);
+  if (px.channels === 1) return { width, height, channels: 1, dtype: 'uint8', data: px.data };
+  const rgba: Raster<'uint8'> = { width, height, channels: 4, dtype: 'uint8', data: px.data };
+  if (info.compression === YCBCR_COMPRESSION && siz.components === 3) ycbcrToRgbInPlace(rgba.data);
   return rgba;
 }
 

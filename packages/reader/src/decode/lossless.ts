@@ -5,16 +5,18 @@
  */
 import { promisify } from 'node:util';
 import { inflate as inflateCb } from 'node:zlib';
-import { type Raster, WsiError, throwIfAborted } from '@wsi/core';
+import { type Raster, throwIfAborted, WsiError } from '@wsi/core';
 import { decompress as zstdDecompress } from 'fzstd';
 import { decodeLzw } from './lzw.js';
 import { expectedByteLength, samplesToRaster } from './samples.js';
-import type { TileDecodeInfo, TileDecoder } from './types.js';
+import type { TileDecoder } from './types.js';
 
 const inflate = promisify(inflateCb);
 
 function short(kind: string, got: number, need: number): WsiError {
-  return new WsiError('CorruptFile', `${kind} tile decodes to ${got} bytes, expected ${need}`, { details: { got, expected: need } });
+  return new WsiError('CorruptFile', `${kind} tile decodes to ${got} bytes, expected ${need}`, {
+    details: { got, expected: need },
+  });
 }
 
 /**
@@ -71,7 +73,9 @@ export const deflateDecoder: TileDecoder = {
     } catch (err) {
       const code = (err as { code?: string }).code;
       if (code === 'ERR_BUFFER_TOO_LARGE') {
-        throw new WsiError('CorruptFile', `Deflate tile inflates to more than the ${need} bytes of its tile`, { cause: err });
+        throw new WsiError('CorruptFile', `Deflate tile inflates to more than the ${need} bytes of its tile`, {
+          cause: err,
+        });
       }
       throw new WsiError('CorruptFile', `Deflate tile does not inflate: ${(err as Error).message}`, { cause: err });
     }

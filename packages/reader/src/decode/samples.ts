@@ -9,7 +9,9 @@ import type { TileDecodeInfo } from './types.js';
 export function expectedByteLength(info: TileDecodeInfo): number {
   const bps = info.bitsPerSample;
   if (bps !== 8 && bps !== 16 && bps !== 32) {
-    throw new WsiError('UnsupportedFormat', `${bps}-bit samples are not supported`, { details: { bitsPerSample: bps } });
+    throw new WsiError('UnsupportedFormat', `${bps}-bit samples are not supported`, {
+      details: { bitsPerSample: bps },
+    });
   }
   if (bps === 32 && info.sampleFormat !== 3) {
     throw new WsiError('UnsupportedFormat', '32-bit integer samples are not supported (only 32-bit float)');
@@ -22,7 +24,9 @@ export function expectedByteLength(info: TileDecodeInfo): number {
 
 /** True when the tile is shown as RGBA: 8-bit RGB (3 samples, or 4 with alpha) or 8-bit palette-free colour. */
 export function isBrightfield(info: TileDecodeInfo): boolean {
-  return info.bitsPerSample === 8 && info.photometric === 2 && (info.samplesPerPixel === 3 || info.samplesPerPixel === 4);
+  return (
+    info.bitsPerSample === 8 && info.photometric === 2 && (info.samplesPerPixel === 3 || info.samplesPerPixel === 4)
+  );
 }
 
 /**
@@ -51,8 +55,10 @@ export function samplesToRaster(bytes: Uint8Array, info: TileDecodeInfo): Raster
   const bps = info.bitsPerSample;
   const little = info.littleEndian ?? true;
   const pred = info.predictor ?? 1;
-  if (pred !== 1 && pred !== 2 && pred !== 3) throw new WsiError('UnsupportedFormat', `TIFF predictor ${pred} is not supported`);
-  if (pred === 3 && bps !== 32) throw new WsiError('UnsupportedFormat', `floating-point predictor on ${bps}-bit samples`);
+  if (pred !== 1 && pred !== 2 && pred !== 3)
+    throw new WsiError('UnsupportedFormat', `TIFF predictor ${pred} is not supported`);
+  if (pred === 3 && bps !== 32)
+    throw new WsiError('UnsupportedFormat', `floating-point predictor on ${bps}-bit samples`);
 
   let samples: Uint8Array | Uint16Array | Float32Array;
   if (bps === 8) {
@@ -76,15 +82,24 @@ export function samplesToRaster(bytes: Uint8Array, info: TileDecodeInfo): Raster
   return raster;
 }
 
+const LITTLE_ENDIAN_HOST = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;
+
 function undoHorizontal(a: Uint8Array | Uint16Array, rows: number, rowSamples: number, stride: number): void {
   for (let r = 0; r < rows; r++) {
     const base = r * rowSamples;
-    for (let i = base + stride, end = base + rowSamples; i < end; i++) a[i] = (a[i] as number) + (a[i - stride] as number);
+    for (let i = base + stride, end = base + rowSamples; i < end; i++)
+      a[i] = (a[i] as number) + (a[i - stride] as number);
   }
 }
 
 /** TIFF Technical Note 3: bytes of each row were differenced with `stride`, then split into byte planes (MSB first). */
-function undoFloatPredictor(b: Uint8Array, rows: number, rowSamples: number, stride: number, bytesPer: number): Float32Array {
+function undoFloatPredictor(
+  b: Uint8Array,
+  rows: number,
+  rowSamples: number,
+  stride: number,
+  bytesPer: number,
+): Float32Array {
   const rowBytes = rowSamples * bytesPer;
   const out = new Float32Array(rows * rowSamples);
   const dv = new DataView(out.buffer);
@@ -128,16 +143,24 @@ function interleave<T extends Uint8Array | Uint16Array | Float32Array>(src: T, s
  * const rgba = toRgba(rgbBytes, 256, 256, 3);
  * ```
  */
-export function toRgba(src: Uint8Array, width: number, height: number, channels: number, target?: Uint8Array): Raster<'uint8'> {
+export function toRgba(
+  src: Uint8Array,
+  width: number,
+  height: number,
+  channels: number,
+  target?: Uint8Array,
+): Raster<'uint8'> {
   const n = width * height;
-  if (src.length < n * channels) throw new WsiError('CorruptFile', `decoded ${src.length} bytes, expected ${n * channels}`);
+  if (src.length < n * channels)
+    throw new WsiError('CorruptFile', `decoded ${src.length} bytes, expected ${n * channels}`);
   const data = target && target.length === n * 4 ? target : new Uint8Array(n * 4);
   if (channels === 4) {
     data.set(src.subarray(0, n * 4));
   } else {
-    const u32 = data.byteOffset % 4 === 0 ? new Uint32Array(data.buffer, data.byteOffset, n) : undefined;
+    const u32 =
+      LITTLE_ENDIAN_HOST && data.byteOffset % 4 === 0 ? new Uint32Array(data.buffer, data.byteOffset, n) : undefined;
     if (u32 && channels === 3) {
-      for (let i = 0, j = 0; j < n; i += 3, j++) u32[j] = ((src[i] as number) | ((src[i + 1] as number) << 8) | ((src[i + 2] as number) << 16) | 0xff000000) >>> 0;
+      rgbToRgba32(src, u32, n);
     } else if (u32 && channels === 1) {
       for (let j = 0; j < n; j++) u32[j] = ((src[j] as number) * 0x010101 + 0xff000000) >>> 0;
     } else {
@@ -152,4 +175,40 @@ export function toRgba(src: Uint8Array, width: number, height: number, channels:
     }
   }
   return { width, height, channels: 4, dtype: 'uint8', data };
+}
+
+/** RGB bytes → RGBA words (little-endian hosts); 4 pixels per step from 3 aligned source words when possible. */
+function rgbToRgba32(src: Uint8Array, u32: Uint32Array, n: number): void {
+  let j = 0;
+  let i = 0;
+  if (src.byteOffset % 4 === 0) {
+    const s = new Uint32Array(src.buffer, src.byteOffset, Math.floor((n * 3) / 4));
+    const m = n & ~3;
+    for (let w = 0; j < m; w += 3, j += 4) {
+      const w0 = s[w] as number;
+      const w1 = s[w + 1] as number;
+      const w2 = s[w + 2] as number;
+      u32[j] = (w0 | 0xff000000) >>> 0;
+      u32[j + 1] = ((w0 >>> 24) | (w1 << 8) | 0xff000000) >>> 0;
+      u32[j + 2] = ((w1 >>> 16) | (w2 << 16) | 0xff000000) >>> 0;
+      u32[j + 3] = ((w2 >>> 8) | 0xff000000) >>> 0;
+    }
+    i = j * 3;
+  }
+  for (; j < n; i += 3, j++)
+    u32[j] = ((src[i] as number) | ((src[i + 1] as number) << 8) | ((src[i + 2] as number) << 16) | 0xff000000) >>> 0;
+}
+
+/**
+ * A 1-channel uint8 raster copied from decoder-owned memory (grey stays native, as fluorescence channels are).
+ *
+ * @example
+ * ```ts
+ * const r = grey(lumaBytes, 256, 256);
+ * ```
+ */
+export function grey(px: Uint8Array, width: number, height: number): Raster {
+  const r = createRaster(width, height, 1);
+  r.data.set(px.subarray(0, width * height));
+  return r;
 }

@@ -41,5 +41,10 @@ export interface TileDecodeInfo {
  * ```
  */
 export interface TileDecoder {
-  decode(bytes: Uint8Array, info: TileDecodeInfo, signal?: AbortSignal): Promise<Raster>;
+  /**
+   * `into`, when given, is a buffer of exactly the decoded size (width × height × 4 for RGBA) that a decoder may
+   * write the pixels into and return as the raster's `data` (saves an allocation per tile); decoders that cannot
+   * simply ignore it.
+   */
+  decode(bytes: Uint8Array, info: TileDecodeInfo, signal?: AbortSignal, into?: Uint8Array): Promise<Raster>;
 }

@@ -1,7 +1,7 @@
 /**
  * WebP tiles (Compression 50001, and 34927 as some writers use it) through the native `@napi-rs/image` binding.
  */
-import { type Raster, WsiError, throwIfAborted } from '@wsi/core';
+import { type Raster, throwIfAborted, WsiError } from '@wsi/core';
 import { toRgba } from './samples.js';
 import type { TileDecoder } from './types.js';
 
@@ -23,7 +23,9 @@ export const webpDecoder: TileDecoder = {
     try {
       mod = await import('@napi-rs/image');
     } catch (err) {
-      throw new WsiError('UnsupportedFormat', 'WebP tiles need the native @napi-rs/image binding, which did not load', { cause: err });
+      throw new WsiError('UnsupportedFormat', 'WebP tiles need the native @napi-rs/image binding, which did not load', {
+        cause: err,
+      });
     }
     const t = new mod.Transformer(bytes);
     let meta: { width: number; height: number };
@@ -34,7 +36,10 @@ export const webpDecoder: TileDecoder = {
       throw new WsiError('CorruptFile', `WebP tile does not parse: ${(err as Error).message}`, { cause: err });
     }
     if (meta.width !== info.width || meta.height !== info.height) {
-      throw new WsiError('CorruptFile', `WebP tile is ${meta.width}×${meta.height}, expected ${info.width}×${info.height}`);
+      throw new WsiError(
+        'CorruptFile',
+        `WebP tile is ${meta.width}×${meta.height}, expected ${info.width}×${info.height}`,
+      );
     }
     let px: Uint8Array;
     try {

@@ -7,12 +7,18 @@ import { aperioFormat } from './aperio.js';
 import { genericTiffFormat } from './generic-tiff.js';
 import { omeTiffFormat } from './ome-tiff.js';
 import { philipsFormat } from './philips.js';
+import { ndpiFormat } from './ndpi/index.js';
+import { dicomFormat } from './dicom/index.js';
+import { miraxFormat } from './mirax/index.js';
 
 export { aperioFormat, aperioProperties } from './aperio.js';
 export { genericTiffFormat, pyramidLevels } from './generic-tiff.js';
 export { omeTiffFormat, parseOmeXml, type OmeInfo } from './ome-tiff.js';
 export { philipsFormat, philipsProperties } from './philips.js';
 export { parseDoubleProp, parseIntProp } from './probe.js';
+export { ndpiFormat, ndpiProperties, NdpiSlide, type NdpiOpenOptions, type NdpiSlideOptions, type TileGrouping } from './ndpi/index.js';
+export * from './dicom/index.js';
+export { miraxFormat, MiraxSlide, parseSlidedat, parseIni, type Slidedat } from './mirax/index.js';
 
 /**
  * A registry with every built-in slide format (Aperio, Philips, OME-TIFF, generic TIFF). Register more modules
@@ -28,4 +34,7 @@ export const slideFormats: FormatRegistry<Slide, TiffSlideOptions> = new FormatR
   .register(aperioFormat)
   .register(philipsFormat)
   .register(omeTiffFormat)
-  .register(genericTiffFormat);
+  .register(genericTiffFormat)
+  .register(ndpiFormat)
+  .register(dicomFormat)
+  .register(miraxFormat);

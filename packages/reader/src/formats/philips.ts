@@ -3,8 +3,9 @@
  * Following OpenSlide: levels are the tiled directories; `philips.*` properties from the DPUfsImport attributes,
  * the first `DPScannedImage` of type `WSI` and its `PixelDataRepresentation` objects
  * (`philips.PIIM_PIXEL_DATA_REPRESENTATION_SEQUENCE[i].…`); mpp-x = 1000 × DICOM_PIXEL_SPACING[1], mpp-y =
- * 1000 × DICOM_PIXEL_SPACING[0]; the padded TIFF sizes are trimmed to the scanned area (PIM_DP_IMAGE_COLUMNS/ROWS
- * scaled by the level's downsample); `label` / `macro` are the directories whose description starts so.
+ * 1000 × DICOM_PIXEL_SPACING[0]; levels keep their stored (tile-padded) sizes, as OpenSlide 3.4.1 reports them;
+ * `label` / `macro` are the directories whose description starts so, else the `LABELIMAGE` / `MACROIMAGE` scanned
+ * images' base64 JPEG `PIM_DP_IMAGE_DATA` in the XML.
  */
 import { type FormatModule, PROPERTY, type Slide } from '@wsi/core';
 import { XMLParser } from 'fast-xml-parser';
@@ -26,7 +27,7 @@ const asArray = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Arra
  * ```
  */
 export function philipsProperties(xml: string): Record<string, string> {
-  const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '@', isArray: (n) => n === 'Attribute' || n === 'DataObject' });
+  const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '@', parseTagValue: false, isArray: (n) => n === 'Attribute' || n === 'DataObject' });
   const doc = parser.parse(xml) as Node;
   const root = asArray(doc.DataObject as Node[])[0];
   const out: Record<string, string> = {};
@@ -51,6 +52,31 @@ export function philipsProperties(xml: string): Record<string, string> {
     }
   };
   add(root, 'philips');
+  return out;
+}
+
+/**
+ * The base64 JPEG label and macro a Philips description embeds (`DPScannedImage` of type `LABELIMAGE` /
+ * `MACROIMAGE` with `PIM_DP_IMAGE_DATA`).
+ *
+ * @example
+ * ```ts
+ * const images = embeddedImages(xml); // Map { 'label' => Uint8Array(…) }
+ * ```
+ */
+export function embeddedImages(xml: string): Map<string, Uint8Array> {
+  const out = new Map<string, Uint8Array>();
+  if (!xml.includes('PIM_DP_IMAGE_DATA')) return out;
+  const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '@', parseTagValue: false, isArray: (n) => n === 'Attribute' || n === 'DataObject' });
+  const root = asArray((parser.parse(xml) as Node).DataObject as Node[])[0];
+  const scanned = asArray(root?.Attribute as Node[]).find((a) => a['@Name'] === 'PIM_DP_SCANNED_IMAGES');
+  for (const obj of asArray((scanned?.Array as Node | undefined)?.DataObject as Node[])) {
+    const attrs = asArray(obj.Attribute as Node[]);
+    const type = attrs.find((a) => a['@Name'] === 'PIM_DP_IMAGE_TYPE')?.['#text'];
+    const data = attrs.find((a) => a['@Name'] === 'PIM_DP_IMAGE_DATA')?.['#text'];
+    const name = type === 'LABELIMAGE' ? 'label' : type === 'MACROIMAGE' ? 'macro' : undefined;
+    if (name && typeof data === 'string' && !out.has(name)) out.set(name, new Uint8Array(Buffer.from(data.replace(/\s+/g, ''), 'base64')));
+  }
   return out;
 }
 
@@ -83,6 +109,9 @@ export const philipsFormat: FormatModule<Slide, TiffSlideOptions> = {
     const tiff = await tiffOf(probe);
     const ifd0 = tiff.ifds[0]!;
     const props: Record<string, string> = { ...tiffProperties(ifd0), ...philipsProperties(ifd0.string(TAG.ImageDescription) ?? '') };
+    // OpenSlide drops the XML description from the properties (its content is spread over philips.*)
+    delete props['tiff.ImageDescription'];
+    delete props[PROPERTY.comment];
     const levels: TiffImage[] = [];
     const associated = new Map<string, TiffImage>();
     for (const ifd of tiff.ifds) {
@@ -94,6 +123,11 @@ export const philipsFormat: FormatModule<Slide, TiffSlideOptions> = {
         else if (d.startsWith('Macro')) associated.set('macro', img);
       }
     }
+    // label / macro embedded in the XML as base64 JPEG (used when no page carries them, as OpenSlide does)
+    const embedded = new Map<string, Uint8Array>();
+    for (const [name, data] of embeddedImages(ifd0.string(TAG.ImageDescription) ?? '')) {
+      if (!associated.has(name)) embedded.set(name, data);
+    }
     const sp = spacing(props['philips.DICOM_PIXEL_SPACING']);
     let mpp: { x: number; y: number } | undefined;
     if (sp) {
@@ -101,18 +135,17 @@ export const philipsFormat: FormatModule<Slide, TiffSlideOptions> = {
       props[PROPERTY.mppX] = formatDouble(mpp.x);
       props[PROPERTY.mppY] = formatDouble(mpp.y);
     }
-    const cols = Number(props['philips.PIM_DP_IMAGE_COLUMNS']);
-    const rows = Number(props['philips.PIM_DP_IMAGE_ROWS']);
-    const sizes =
-      cols > 0 && rows > 0 && levels[0]
-        ? levels.map((l) => {
-            const ds = (levels[0] as TiffImage).width / l.width;
-            return { width: Math.min(l.width, Math.ceil(cols / ds)), height: Math.min(l.height, Math.ceil(rows / ds)) };
-          })
-        : undefined;
     props[PROPERTY.vendor] = 'philips';
     return new TiffSlide(
-      { format: 'philips', source: probe.source, levels, associated, properties: props, ...(mpp ? { mpp } : {}), ...(sizes ? { levelSizes: sizes } : {}) },
+      {
+        format: 'philips',
+        source: probe.source,
+        levels,
+        associated,
+        properties: props,
+        ...(mpp ? { mpp } : {}),
+        ...(embedded.size > 0 ? { embeddedAssociated: embedded } : {}),
+      },
       options,
     );
   },

@@ -76,6 +76,12 @@ function blitTile(grid: TileGrid, tile: Raster, c: number, r: number, dest: Rast
   const rowLen = (bx - ax) * ch;
   const src = tile.data;
   const dst = dest.data;
+  if (bx - ax === tile.width && tile.width === dest.width) {
+    // whole rows on both sides: one contiguous copy
+    const s = (ay - ty) * tile.width * ch;
+    dst.set(src.subarray(s, s + (by - ay) * rowLen), (ay + oy) * dest.width * ch + (ax + ox) * ch);
+    return;
+  }
   for (let yy = ay; yy < by; yy++) {
     const s = ((yy - ty) * tile.width + (ax - tx)) * ch;
     const d = ((yy + oy) * dest.width + (ax + ox)) * ch;
@@ -84,44 +90,71 @@ function blitTile(grid: TileGrid, tile: Raster, c: number, r: number, dest: Rast
 }
 
 /**
- * Splits a level-space origin into the integer pixel and pixman's 8-bit bilinear weight, as cairo does for a
- * source translated by a non-integer amount (16.16 fixed point, 7 weight bits).
- */
-export function subpixel(v: number): { i: number; weight: number } {
-  let i = Math.floor(v);
-  let fixed = Math.round((v - i) * 65536);
-  if (fixed >= 65536) {
-    i += 1;
-    fixed -= 65536;
-  }
-  return { i, weight: (fixed >> 9) << 1 };
-}
-
-/**
- * Bilinear shift of an RGBA window: `src` is `(w+1)×(h+1)` level pixels starting at the integer origin; `dest`
- * receives `w×h` pixels at `(dx, dy)`, each the pixman bilinear blend with weights `wx`, `wy` (0–256), computed on
- * premultiplied values and un-premultiplied as OpenSlide's Python binding does.
+ * Splits a level-space origin as cairo hands it to pixman: the left source pixel `i` and the 16.16 fraction
+ * `weight` (0–65535; 0 = integer position, where OpenSlide copies pixels unfiltered); `frac` is the same number.
  *
  * @example
  * ```ts
- * const { i, weight } = subpixel(1000 / 2.0005);
- * bilinearShift(window, out, 0, 0, 256, 256, weight, 0);
+ * subpixel(10.5); // { i: 10, frac: 32768, weight: 32768 }
+ * ```
+ */
+export function subpixel(v: number): { i: number; frac: number; weight: number } {
+  let i = Math.floor(v);
+  let weight = Math.round((v - i) * 65536);
+  if (weight >= 65536) {
+    i += 1;
+    weight -= 65536;
+  }
+  return { i, frac: weight, weight };
+}
+
+const f32 = Math.fround;
+/** pixman's `unorm_to_float(v, 8)`: v × (1/255) in single precision. */
+const UNORM = Float32Array.from({ length: 256 }, (_, v) => f32(v * f32(1 / 255)));
+
+/** pixman's `float_to_unorm(f, 8)`: clamp, ×256 truncated, minus the carry. */
+function toUnorm(f: number): number {
+  if (f > 1) f = 1;
+  else if (!(f > 0)) return 0;
+  const u = Math.trunc(f * 256);
+  return u - (u >> 8);
+}
+
+/**
+ * Sub-pixel shift of an RGBA window exactly as cairo 1.16 + pixman 0.42 paint it for OpenSlide 3.4.1 (the bilinear
+ * filter on pixman's single-precision float path): `src` is `(w+1)×(h+1)` level pixels starting at the integer
+ * origin; `dest` receives `w×h` pixels at `(dx, dy)`; `wx`, `wy` are the 16.16 fractions from {@link subpixel}.
+ * Values are premultiplied (as cairo's ARGB32) and the result un-premultiplied as OpenSlide's Python binding does.
+ *
+ * @example
+ * ```ts
+ * const sx = subpixel(1000 / 2.0005);
+ * const sy = subpixel(0);
+ * bilinearShift(window, out, 0, 0, 256, 256, sx.weight, sy.weight);
  * ```
  */
 export function bilinearShift(src: Raster<'uint8'>, dest: Raster<'uint8'>, dx: number, dy: number, w: number, h: number, wx: number, wy: number): void {
   const s = src.data;
   const d = dest.data;
   const sw = src.width * 4;
-  const a00 = (256 - wx) * (256 - wy);
-  const a10 = wx * (256 - wy);
-  const a01 = (256 - wx) * wy;
-  const a11 = wx * wy;
+  const fx = f32(wx / 65536);
+  const fy = f32(wy / 65536);
+  const w11 = f32(fx * fy);
+  const w10 = f32(fx * f32(1 - fy));
+  const w01 = f32(f32(1 - fx) * fy);
+  const w00 = f32(f32(1 - fx) * f32(1 - fy));
+  // per-weight lookup tables: product of a channel value and a weight, in single precision
+  const t00 = UNORM.map((v) => f32(v * w00));
+  const t10 = UNORM.map((v) => f32(v * w10));
+  const t01 = UNORM.map((v) => f32(v * w01));
+  const t11 = UNORM.map((v) => f32(v * w11));
+  const mix = (p: number, p2: number) => toUnorm(f32(f32(f32(t00[s[p]!]! + t10[s[p + 4]!]!) + t01[s[p2]!]!) + t11[s[p2 + 4]!]!));
   for (let y = 0; y < h; y++) {
     let p = y * sw;
     let q = ((y + dy) * dest.width + dx) * 4;
     for (let x = 0; x < w; x++, p += 4, q += 4) {
       const p2 = p + sw;
-      const al = (s[p + 3]! * a00 + s[p + 7]! * a10 + s[p2 + 3]! * a01 + s[p2 + 7]! * a11) >>> 16;
+      const al = mix(p + 3, p2 + 3);
       if (al === 0) {
         d[q] = 0;
         d[q + 1] = 0;
@@ -129,9 +162,9 @@ export function bilinearShift(src: Raster<'uint8'>, dest: Raster<'uint8'>, dx: n
         d[q + 3] = 0;
         continue;
       }
-      let r = (s[p]! * a00 + s[p + 4]! * a10 + s[p2]! * a01 + s[p2 + 4]! * a11) >>> 16;
-      let g = (s[p + 1]! * a00 + s[p + 5]! * a10 + s[p2 + 1]! * a01 + s[p2 + 5]! * a11) >>> 16;
-      let b = (s[p + 2]! * a00 + s[p + 6]! * a10 + s[p2 + 2]! * a01 + s[p2 + 6]! * a11) >>> 16;
+      let r = mix(p, p2);
+      let g = mix(p + 1, p2 + 1);
+      let b = mix(p + 2, p2 + 2);
       if (al !== 255) {
         const half = al >> 1;
         r = Math.min(255, Math.floor((r * 255 + half) / al));

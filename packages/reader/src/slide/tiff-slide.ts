@@ -21,8 +21,13 @@ import type { TiffImage } from '../tiff/image.js';
 import { levelProperties } from '../tiff/properties.js';
 import { TAG } from '../tiff/tags.js';
 import { type PixelLayout, pixelLayout, toLayout } from './pixels.js';
+import { sharedBufferPool } from './buffer-pool.js';
+import { decodeImageFile } from './image-file.js';
+import { TileReadAhead } from './read-ahead.js';
 import { copyWindow } from './region.js';
 import { TiledSlide, type TiledSlideOptions } from './tiled-slide.js';
+
+const JPEG = new Set([6, 7]);
 
 /** What a format module hands to {@link TiffSlide}. */
 export interface TiffSlideInit {
@@ -40,6 +45,8 @@ export interface TiffSlideInit {
   channelNames?: readonly string[];
   /** Level sizes smaller than the stored images (Philips pads levels to whole tiles). */
   levelSizes?: readonly { width: number; height: number }[];
+  /** Associated images stored outside any directory, as whole JPEG/PNG files (Philips' base64 label and macro). */
+  embeddedAssociated?: ReadonlyMap<string, Uint8Array>;
 }
 
 /** Options for a slide's caches. */
@@ -74,7 +81,9 @@ export class TiffSlide extends TiledSlide {
   readonly source: ByteSource;
   readonly #images: readonly TiffImage[];
   readonly #associated: ReadonlyMap<string, TiffImage>;
+  readonly #embedded: ReadonlyMap<string, Uint8Array>;
   readonly #closeSource: boolean;
+  readonly #readAhead: (TileReadAhead | undefined)[];
 
   constructor(init: TiffSlideInit, options: TiffSlideOptions = {}) {
     if (init.levels.length === 0) throw new WsiError('CorruptFile', `${init.source.description}: no pyramid level`);
@@ -111,7 +120,7 @@ export class TiffSlide extends TiledSlide {
           ...levelProperties(levels),
           ...(icc ? { [PROPERTY.iccSize]: String(icc.byteLength) } : {}),
         },
-        associatedImages: [...associated.keys()],
+        associatedImages: [...associated.keys(), ...[...(init.embeddedAssociated?.keys() ?? [])].filter((k) => !associated.has(k))],
         ...(init.mpp ? { mpp: init.mpp } : {}),
         ...(init.objectivePower !== undefined ? { objectivePower: init.objectivePower } : {}),
         description: init.source.description,
@@ -121,8 +130,11 @@ export class TiffSlide extends TiledSlide {
     this.source = init.source;
     this.#images = init.levels;
     this.#associated = associated;
+    this.#embedded = init.embeddedAssociated ?? new Map<string, Uint8Array>();
     this.channelNames = init.channelNames;
     this.#closeSource = options.closeSource ?? true;
+    // JPEG levels read their tile bytes with sequential read-ahead (decoders of other codecs may modify their input)
+    this.#readAhead = init.levels.map((img) => (JPEG.has(img.compression) ? new TileReadAhead(img) : undefined));
   }
 
   /** A tile's stored (compressed) bytes, or null for a missing tile. */
@@ -144,6 +156,8 @@ export class TiffSlide extends TiledSlide {
   async readAssociatedImage(name: AssociatedImageName, options: SlideReadOptions = {}): Promise<Raster> {
     this.checkOpen();
     const img = this.#associated.get(name);
+    const file = this.#embedded.get(name);
+    if (!img && file) return decodeImageFile(file, `${this.source.description}: associated image "${name}"`);
     if (!img) throw new WsiError('NotFound', `${this.source.description}: no associated image "${name}"`, { details: { available: this.associatedImages } });
     const layout = pixelLayout(img);
     const out = createRaster(img.width, img.height, layout.channels, layout.dtype);
@@ -163,20 +177,38 @@ export class TiffSlide extends TiledSlide {
     return this.#images[this.checkLevel(level)] as TiffImage;
   }
 
+  /** The TIFF image behind an associated image, or undefined (unknown name, or one not stored as a directory). */
+  associatedImage(name: string): TiffImage | undefined {
+    return this.#associated.get(name);
+  }
+
   protected decodeTile(level: number, col: number, row: number, signal?: AbortSignal): Promise<Raster | null> {
-    return this.#decode(this.#images[level] as TiffImage, this.layouts[level] as PixelLayout, col, row, signal);
+    return this.#decode(this.#images[level] as TiffImage, this.layouts[level] as PixelLayout, col, row, signal, this.#readAhead[level] ?? true);
+  }
+
+  /** Level tiles are decoded into pooled buffers that nothing else holds: the tile-aligned fast path may return them. */
+  protected override get exclusiveTiles(): boolean {
+    return true;
   }
 
   protected async closeResources(): Promise<void> {
     if (this.#closeSource) await this.source.close();
   }
 
-  async #decode(img: TiffImage, layout: PixelLayout, col: number, row: number, signal?: AbortSignal): Promise<Raster | null> {
-    const bytes = await img.readTileBytes(col, row, signal);
+  /** `level`: true for a pyramid level's tile (pooled pixels), or that level's read-ahead; false for associated images. */
+  async #decode(img: TiffImage, layout: PixelLayout, col: number, row: number, signal?: AbortSignal, level: boolean | TileReadAhead = false): Promise<Raster | null> {
+    const pooled = level !== false;
+    const bytes = level instanceof TileReadAhead ? await level.read(col, row, signal) : await img.readTileBytes(col, row, signal);
     if (!bytes) return null;
+    const info = img.decodeInfo(row);
+    // JPEG decodes RGBA straight into a recycled buffer (see BufferPool); other codecs allocate
+    const into = pooled && layout.rgba && JPEG.has(img.compression) ? sharedBufferPool.acquire(info.width * info.height * 4) : undefined;
     try {
-      return toLayout(await decodeTile(bytes, img.decodeInfo(row), signal), layout);
+      const tile = await decodeTile(bytes, info, signal, into);
+      if (into && tile.data !== into) sharedBufferPool.release(into);
+      return toLayout(tile, layout);
     } catch (err) {
+      if (into) sharedBufferPool.release(into);
       if (isWsiError(err)) throw err;
       throw new WsiError('CorruptFile', `${this.source.description}: cannot decode tile (${col}, ${row}): ${(err as Error).message}`, { cause: err });
     }

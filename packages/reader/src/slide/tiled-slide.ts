@@ -18,7 +18,10 @@ import {
   createRaster,
   throwIfAborted,
 } from '@wsi/core';
+import { availableParallelism } from 'node:os';
+import { sharedBufferPool } from './buffer-pool.js';
 import type { PixelLayout } from './pixels.js';
+import { type RegionReadOptions, compositeOnto, parseBackground } from './background.js';
 import { bilinearShift, copyWindow, subpixel } from './region.js';
 import { TileCache } from './tile-cache.js';
 
@@ -44,6 +47,40 @@ export interface TiledSlideOptions {
   cache?: TileCache;
   /** Byte budget of a private cache when `cache` is not given. */
   cacheBytes?: number;
+}
+
+/**
+ * Options of {@link TiledSlide.readRegions}.
+ *
+ * @example
+ * ```ts
+ * const options: ReadRegionsOptions = { concurrency: 8, recycle: true, signal: AbortSignal.timeout(60_000) };
+ * ```
+ */
+export interface ReadRegionsOptions {
+  /** Regions read at the same time (default: 2 × cores, at least 4) — enough to keep every core decoding. */
+  concurrency?: number;
+  signal?: AbortSignal;
+  /**
+   * Reuse pixel buffers: each yielded raster is valid only until the next one is asked for (its buffer then goes
+   * back to the pool). Saves an allocation per patch; copy a raster you keep. Default false.
+   */
+  recycle?: boolean;
+}
+
+/**
+ * One result of {@link TiledSlide.readRegions}: the region's position in the input, the region, its pixels.
+ *
+ * @example
+ * ```ts
+ * const results: RegionResult[] = [];
+ * for await (const r of slide.readRegions(regions)) results.push(r); // without `recycle`, rasters may be kept
+ * ```
+ */
+export interface RegionResult {
+  index: number;
+  region: Region;
+  raster: Raster;
 }
 
 let nextSlideId = 0;
@@ -102,6 +139,14 @@ export abstract class TiledSlide implements Slide {
 
   abstract readAssociatedImage(name: AssociatedImageName, options?: SlideReadOptions): Promise<Raster>;
 
+  /**
+   * True when `decodeTile` returns rasters that nothing else references (fresh or pooled buffers), so a region that
+   * is exactly one tile can be returned as the decoded raster itself. Subclasses opt in by overriding.
+   */
+  protected get exclusiveTiles(): boolean {
+    return false;
+  }
+
   /** OpenSlide's rule: the largest level whose downsample is ≤ `downsample`. */
   bestLevelForDownsample(downsample: number): number {
     return bestLevelForDownsample(this.levels, downsample);
@@ -115,18 +160,89 @@ export abstract class TiledSlide implements Slide {
   /**
    * Reads a region exactly as OpenSlide 3.4.1 does: `x`, `y` in level-0 pixels, the level-space origin
    * `x / downsample` kept as a double and its fractional part applied as a bilinear shift; pixels outside the
-   * level are (0,0,0,0); regions over 4096 px are painted in OpenSlide's 4096² chunks.
+   * level are (0,0,0,0) unless `options.background` gives a colour to composite onto; regions over 4096 px are
+   * painted in OpenSlide's 4096² chunks.
    */
-  async readRegion(region: Region, options: SlideReadOptions = {}): Promise<Raster> {
+  readRegion(region: Region, options: RegionReadOptions = {}): Promise<Raster> {
+    if (options.background === undefined) return this.#readRegion(region, options.signal, false, false);
+    const bg = parseBackground(options.background);
+    return this.#readRegion(region, options.signal, false, false).then((r) => {
+      compositeOnto(r, bg);
+      return r;
+    });
+  }
+
+  /**
+   * Reads many regions with up to `concurrency` in flight, yielding them in input order — the way to scan a patch
+   * grid fast (decodes of several regions overlap on the threadpool; tiles shared by neighbours decode once).
+   * Each raster equals `readRegion(region)`. A region that is exactly one tile not already cached is that tile's
+   * decode, returned without assembly or copy and not cached (a scan reads each tile once). Stopping early
+   * (`break`) leaves no work behind.
+   *
+   * @example
+   * ```ts
+   * const regions = coords.map(([x, y]) => ({ x, y, level: 0, width: 256, height: 256 }));
+   * for await (const { index, raster } of slide.readRegions(regions, { concurrency: 8, recycle: true })) {
+   *   consume(index, raster); // with recycle, copy the pixels if you keep them
+   * }
+   * ```
+   */
+  async *readRegions(regions: Iterable<Region>, options: ReadRegionsOptions = {}): AsyncGenerator<RegionResult> {
     this.checkOpen();
+    const { signal, recycle = false } = options;
+    const k = options.concurrency ?? Math.max(4, 2 * availableParallelism());
+    if (!(Number.isInteger(k) && k >= 1)) throw new WsiError('InvalidArgument', `concurrency must be a whole number ≥ 1, got ${k}`);
+    const it = regions[Symbol.iterator]();
+    const queue: { region: Region; p: Promise<Raster> }[] = [];
+    let done = false;
+    const pump = () => {
+      while (!done && queue.length < k) {
+        const n = it.next();
+        if (n.done) {
+          done = true;
+          break;
+        }
+        const p = this.#readRegion(n.value, signal, recycle, true);
+        p.catch(() => {}); // awaited in order below; this only keeps an early rejection from being "unhandled"
+        queue.push({ region: n.value, p });
+      }
+    };
+    let index = 0;
+    try {
+      pump();
+      while (queue.length > 0) {
+        const head = queue.shift() as { region: Region; p: Promise<Raster> };
+        const raster = await head.p;
+        pump();
+        yield { index: index++, region: head.region, raster };
+        if (recycle) sharedBufferPool.release(raster.data);
+      }
+    } finally {
+      for (const q of queue) q.p.then((r) => recycle && sharedBufferPool.release(r.data), () => {});
+    }
+  }
+
+  /**
+   * `pooled`: the output comes from the buffer pool (readRegions with recycling). `direct`: a region that is exactly
+   * one uncached tile is returned as that tile's decode, bypassing the cache (readRegions: one-shot scans); single
+   * `readRegion` calls go through the cache, so repeated reads of a patch decode once.
+   */
+  async #readRegion(region: Region, signal: AbortSignal | undefined, pooled: boolean, direct: boolean): Promise<Raster> {
+    this.checkOpen();
+    throwIfAborted(signal);
     const { x, y, width, height } = region;
     const li = this.checkLevel(region.level);
     for (const [k, v] of [['x', x], ['y', y]] as const) {
       if (!Number.isSafeInteger(v)) throw new WsiError('InvalidArgument', `region ${k} must be an integer, got ${v}`);
     }
     const layout = this.layouts[li] as PixelLayout;
-    const out = createRaster(width, height, layout.channels, layout.dtype);
-    const ds = (this.levels[li] as SlideLevel).downsample;
+    const lvl = this.levels[li] as SlideLevel;
+    const ds = lvl.downsample;
+    if (direct && this.exclusiveTiles && width === lvl.tileWidth && height === lvl.tileHeight && x >= 0 && y >= 0) {
+      const fast = await this.#wholeTile(li, x, y, signal);
+      if (fast) return fast;
+    }
+    const out = pooled && layout.dtype === 'uint8' ? pooledRaster(width, height, layout.channels) : createRaster(width, height, layout.channels, layout.dtype);
     const jobs: Promise<void>[] = [];
     for (let row = 0; row * CHUNK < height; row++) {
       for (let col = 0; col * CHUNK < width; col++) {
@@ -134,11 +250,41 @@ export abstract class TiledSlide implements Slide {
         const sy = Math.trunc(y + row * CHUNK * ds);
         const sw = Math.min(width - col * CHUNK, CHUNK);
         const sh = Math.min(height - row * CHUNK, CHUNK);
-        jobs.push(this.#paint(out, col * CHUNK, row * CHUNK, sx, sy, li, sw, sh, options.signal));
+        jobs.push(this.#paint(out, col * CHUNK, row * CHUNK, sx, sy, li, sw, sh, signal));
       }
     }
     await Promise.all(jobs);
     return out;
+  }
+
+  /**
+   * The tile-aligned fast path: a region that is exactly one whole tile inside the level, at an integer level
+   * position, is that tile's decode — returned as is, no assembly, no copy, and not inserted in the cache (a grid
+   * scan reads each tile once; caching would only cost memory). Undefined when the fast path does not apply.
+   */
+  async #wholeTile(li: number, x: number, y: number, signal?: AbortSignal): Promise<Raster | undefined> {
+    const lvl = this.levels[li] as SlideLevel;
+    const tw = lvl.tileWidth;
+    const th = lvl.tileHeight;
+    const sx = subpixel(x / lvl.downsample);
+    const sy = subpixel(y / lvl.downsample);
+    if (sx.frac !== 0 || sy.frac !== 0 || sx.i % tw !== 0 || sy.i % th !== 0) return undefined;
+    if (sx.i + tw > lvl.width || sy.i + th > lvl.height) return undefined;
+    const col = sx.i / tw;
+    const row = sy.i / th;
+    if (this.#cache.has(this.#key(li, col, row))) return undefined; // cached or in flight: copy it (normal path)
+    const layout = this.layouts[li] as PixelLayout;
+    const tile = await this.decodeTile(li, col, row, signal);
+    if (!tile) return createRaster(tw, th, layout.channels, layout.dtype);
+    if (tile.width === tw && tile.height === th && tile.channels === layout.channels && tile.dtype === layout.dtype) return tile;
+    const out = createRaster(tw, th, layout.channels, layout.dtype);
+    await copyWindow(lvl, () => Promise.resolve(tile), out, 0, 0, sx.i, sy.i, tw, th);
+    sharedBufferPool.release(tile.data);
+    return out;
+  }
+
+  #key(li: number, col: number, row: number): string {
+    return `${this.#prefix}${li}:${col}:${row}`;
   }
 
   async #paint(out: Raster, ox: number, oy: number, x: number, y: number, li: number, w: number, h: number, signal?: AbortSignal): Promise<void> {
@@ -203,7 +349,7 @@ export abstract class TiledSlide implements Slide {
   /** A decoded tile through the shared cache (one decode however many callers ask at once). */
   protected cachedTile(li: number, col: number, row: number, signal?: AbortSignal): Promise<Raster | null> {
     throwIfAborted(signal);
-    const p = this.#cache.get(`${this.#prefix}${li}:${col}:${row}`, () => this.decodeTile(li, col, row));
+    const p = this.#cache.get(this.#key(li, col, row), () => this.decodeTile(li, col, row));
     return signal ? raceAbort(p, signal) : p;
   }
 
@@ -217,6 +363,17 @@ export abstract class TiledSlide implements Slide {
   protected checkOpen(): void {
     if (this.#closed) throw new WsiError('InvalidArgument', `${this.description}: slide is closed`);
   }
+}
+
+/** A zeroed uint8 raster whose buffer comes from the shared pool (released by `readRegions` when recycling). */
+function pooledRaster(width: number, height: number, channels: number): Raster {
+  const n = width * height * channels;
+  if (!(Number.isInteger(width) && Number.isInteger(height) && width > 0 && height > 0 && n <= 64 << 20)) {
+    return createRaster(width, height, channels);
+  }
+  const data = sharedBufferPool.acquire(n);
+  data.fill(0);
+  return { width, height, channels, dtype: 'uint8', data };
 }
 
 /** Rejects when the signal fires, without cancelling the shared work behind `p`. */

@@ -22,12 +22,20 @@ export interface TiffContext {
   size: number;
   littleEndian: boolean;
   bigTiff: boolean;
+  /**
+   * NDPI over 4 GiB: classic TIFF whose header and next-directory pointers are 64-bit and whose entries' high
+   * 32 bits follow each directory (see `parser.ts`). Unset for every other file.
+   */
+  ndpi64?: boolean;
 }
 
 const UTF8 = new TextDecoder('utf-8', { fatal: true });
 
-/** Tags whose values are never loaded at parse time (arrays with one element per tile or strip). */
-export const LAZY_TAGS: ReadonlySet<number> = new Set([TAG.TileOffsets, TAG.TileByteCounts, TAG.StripOffsets, TAG.StripByteCounts]);
+/**
+ * Tags whose values are never loaded at parse time (arrays with one element per tile or strip, and NDPI's
+ * per-restart-interval MCU starts 65426 / 65432).
+ */
+export const LAZY_TAGS: ReadonlySet<number> = new Set([TAG.TileOffsets, TAG.TileByteCounts, TAG.StripOffsets, TAG.StripByteCounts, 65426, 65432]);
 
 /** Out-of-line values up to this size are read when the directory is parsed; bigger ones on demand. */
 export const EAGER_VALUE_BYTES = 4 << 20;

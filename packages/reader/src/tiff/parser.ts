@@ -4,7 +4,7 @@
  */
 import { type ByteSource, WsiError, isWsiError } from '@wsi/core';
 import { EAGER_VALUE_BYTES, LAZY_TAGS, type TiffContext, type TiffEntry, TiffIfd, corrupt, decodeNumbers } from './ifd.js';
-import { TAG, TYPE_SIZE } from './tags.js';
+import { TAG, TYPE, TYPE_SIZE } from './tags.js';
 
 /** Limits that keep a hostile file from driving work or allocation. */
 export const TIFF_LIMITS = {
@@ -58,6 +58,7 @@ export async function parseTiff(source: ByteSource, signal?: AbortSignal): Promi
   const bigTiff = dv.getUint16(2, littleEndian) === 43;
   const ctx: TiffContext = { source, size, littleEndian, bigTiff };
   let first: number;
+  let ndpiFirst: number | undefined;
   if (bigTiff) {
     if (head.length < 16) throw corrupt(ctx, 'truncated BigTIFF header');
     if (dv.getUint16(4, littleEndian) !== 8) throw corrupt(ctx, 'BigTIFF offset size is not 8');
@@ -65,6 +66,11 @@ export async function parseTiff(source: ByteSource, signal?: AbortSignal): Promi
   } else {
     if (head.length < 8) throw corrupt(ctx, 'truncated TIFF header');
     first = dv.getUint32(4, littleEndian);
+    if (size >= 2 ** 32 && head.length >= 12) ndpiFirst = await ndpiFirstIfd(ctx, dv, signal);
+  }
+  if (ndpiFirst !== undefined) {
+    ctx.ndpi64 = true;
+    first = ndpiFirst;
   }
   const seen = new Set<number>();
   const ifds: TiffIfd[] = [];
@@ -89,6 +95,30 @@ export async function parseTiff(source: ByteSource, signal?: AbortSignal): Promi
   return { ctx, littleEndian, bigTiff, ifds };
 }
 
+/**
+ * NDPI files of 4 GiB or more are classic TIFF whose header offset and next-directory pointers are 64-bit (the
+ * header's bytes 8–11 hold the first offset's high word) and whose directories are followed by one 4-byte high word
+ * per entry, in entry order, completing each value offset (or inline LONG value, e.g. a strip offset). Such a file
+ * is recognised as OpenSlide does: the directory at the 64-bit header offset carries the NDPI format tag 65420.
+ * Returns that offset, or undefined for any other file.
+ */
+async function ndpiFirstIfd(ctx: TiffContext, head: DataView, signal: AbortSignal | undefined): Promise<number | undefined> {
+  const le = ctx.littleEndian;
+  const off = u64(head, 4, le);
+  if (!Number.isSafeInteger(off) || off < 8 || off + 2 > ctx.size) return undefined;
+  // only the entry tags are looked at here: a damaged directory then fails in NDPI mode with its own error
+  const cb = await ctx.source.read(off, 2, { signal });
+  const count = new DataView(cb.buffer, cb.byteOffset, 2).getUint16(0, le);
+  if (count === 0 || count > TIFF_LIMITS.maxEntries || off + 2 + 12 * count > ctx.size) return undefined;
+  const body = await ctx.source.read(off + 2, 12 * count, { signal });
+  const dv = new DataView(body.buffer, body.byteOffset, body.byteLength);
+  for (let i = 0; i < count; i++) if (dv.getUint16(12 * i, le) === NDPI_FORMAT_TAG) return off;
+  return undefined;
+}
+
+/** Hamamatsu's NDPI format flag, present in every NDPI directory. */
+const NDPI_FORMAT_TAG = 65420;
+
 async function readIfd(
   ctx: TiffContext,
   offset: number,
@@ -103,16 +133,19 @@ async function readIfd(
   const countSize = bigTiff ? 8 : 2;
   const entrySize = bigTiff ? 20 : 12;
   const offSize = bigTiff ? 8 : 4;
+  const ndpi = ctx.ndpi64 === true && !bigTiff;
+  const nextSize = ndpi ? 8 : offSize;
   if (offset + countSize > size) throw corrupt(ctx, `directory offset ${offset} is past the end of the file (${size})`, { offset });
   const cb = await source.read(offset, countSize, { signal });
   const cdv = new DataView(cb.buffer, cb.byteOffset, cb.byteLength);
   const count = bigTiff ? u64(cdv, 0, le) : cdv.getUint16(0, le);
   if (!Number.isSafeInteger(count) || count > TIFF_LIMITS.maxEntries) throw corrupt(ctx, `directory at ${offset} claims ${count} entries`, { offset });
-  const bodyLen = count * entrySize + offSize;
+  const bodyLen = count * entrySize + nextSize + (ndpi ? 4 * count : 0);
   if (offset + countSize + bodyLen > size) throw corrupt(ctx, `directory at ${offset} extends past the end of the file`, { offset });
   const body = await source.read(offset + countSize, bodyLen, { signal });
   const dv = new DataView(body.buffer, body.byteOffset, body.byteLength);
   const entries = new Map<number, TiffEntry>();
+  const widened = new Map<number, Uint8Array>();
   for (let i = 0; i < count; i++) {
     const p = i * entrySize;
     const tag = dv.getUint16(p, le);
@@ -123,17 +156,33 @@ async function readIfd(
     const byteLength = n * tsize;
     const valueField = offset + countSize + p + (bigTiff ? 12 : 8);
     const inline = byteLength <= offSize;
-    const valueOffset = inline ? valueField : bigTiff ? u64(dv, p + 12, le) : dv.getUint32(p + 8, le);
+    const high = ndpi ? dv.getUint32(count * entrySize + 8 + 4 * i, le) : 0;
+    if (high !== 0 && inline) {
+      // an inline LONG completed by its high word (a strip offset past 4 GiB) becomes a LONG8 value
+      if (type !== TYPE.LONG || n !== 1) throw corrupt(ctx, `tag ${tag} has NDPI high bits on an inline value`, { tag, high });
+      const wide = new Uint8Array(8);
+      const wdv = new DataView(wide.buffer);
+      wdv.setUint32(le ? 0 : 4, dv.getUint32(p + 8, le), le);
+      wdv.setUint32(le ? 4 : 0, high, le);
+      widened.set(tag, wide);
+      entries.set(tag, { tag, type: TYPE.LONG8, count: 1, valueOffset: valueField, byteLength: 8 });
+      continue;
+    }
+    const low = inline ? 0 : bigTiff ? u64(dv, p + 12, le) : dv.getUint32(p + 8, le);
+    const valueOffset = inline ? valueField : low + high * 2 ** 32;
     if (!Number.isSafeInteger(valueOffset)) throw corrupt(ctx, `tag ${tag} has an invalid value offset`, { tag });
     entries.set(tag, { tag, type, count: n, valueOffset, byteLength });
   }
-  const nextOffset = bigTiff ? u64(dv, count * entrySize, le) : dv.getUint32(count * entrySize, le);
+  const nextOffset = bigTiff || ndpi ? u64(dv, count * entrySize, le) : dv.getUint32(count * entrySize, le);
   if (!Number.isSafeInteger(nextOffset)) throw corrupt(ctx, `directory at ${offset} has an invalid next offset`);
   const ifd = new TiffIfd(ctx, offset, index, entries);
   const pending: Promise<void>[] = [];
   for (const e of entries.values()) {
     const inline = e.byteLength <= offSize;
-    if (inline) {
+    const wide = widened.get(e.tag);
+    if (wide) {
+      ifd.setRaw(e.tag, wide);
+    } else if (inline) {
       const rel = e.valueOffset - offset - countSize;
       ifd.setRaw(e.tag, body.slice(rel, rel + e.byteLength));
     } else if (!LAZY_TAGS.has(e.tag) && e.byteLength <= EAGER_VALUE_BYTES) {

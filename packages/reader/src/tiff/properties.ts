@@ -5,18 +5,18 @@ import type { TiffIfd } from './ifd.js';
 import { TAG, TIFF_STRING_PROPERTIES } from './tags.js';
 
 /**
- * Formats a double as OpenSlide (GLib `g_ascii_dtostr`) does: `%.15g` when that round-trips, else `%.17g`.
+ * Formats a double as OpenSlide (GLib `g_ascii_dtostr`, i.e. C's `%.17g`, trailing zeros dropped) does.
  *
  * @example
  * ```ts
  * formatDouble(0.499); // '0.499'
+ * formatDouble(0.2527); // '0.25269999999999998'
  * formatDouble(4443 / 2221 / 2 + 3567 / 1783 / 2); // '2.0005055500659967'
  * ```
  */
 export function formatDouble(v: number): string {
   if (!Number.isFinite(v)) return String(v);
-  const s15 = formatG(v, 15);
-  return Number(s15) === v ? s15 : formatG(v, 17);
+  return formatG(v, 17);
 }
 
 /** C's `%.<p>g`. */

@@ -1,0 +1,126 @@
+/**
+ * A pool of pixel buffers, so that the hot read path (tile decodes, region rasters) reuses memory instead of
+ * allocating a fresh 256 KiB buffer per tile: on these VMs a fresh buffer costs more CPU (page faults, zeroing,
+ * GC of external memory) than the libjpeg-turbo decode that fills it (see docs/performance.md).
+ *
+ * Only buffers the pool handed out can come back, and a released buffer becomes reusable one macrotask later
+ * (`setImmediate`), so code that got a raster from a promise and copies it in the same microtask turn never sees
+ * it overwritten.
+ */
+import { WsiError } from '@wsi/core';
+
+/**
+ * Default bound on the bytes a pool keeps idle (64 MiB).
+ *
+ * @example
+ * ```ts
+ * const pool = new BufferPool(DEFAULT_POOL_BYTES / 2);
+ * ```
+ */
+export const DEFAULT_POOL_BYTES = 64 << 20;
+
+/**
+ * Free lists of `ArrayBuffer`s keyed by byte length, bounded in idle bytes.
+ *
+ * @example
+ * ```ts
+ * const pool = new BufferPool();
+ * const px = pool.acquire(256 * 256 * 4); // Uint8Array, contents undefined
+ * pool.release(px);                       // reusable from the next macrotask on
+ * ```
+ */
+export class BufferPool {
+  readonly #free = new Map<number, ArrayBuffer[]>();
+  readonly #owned = new WeakSet<ArrayBuffer>();
+  readonly #idle = new WeakSet<ArrayBuffer>();
+  #pending: ArrayBuffer[] = [];
+  #scheduled = false;
+  #idleBytes = 0;
+  /** Buffers handed out that came from a free list (for benchmarks). */
+  reused = 0;
+  /** Buffers handed out that had to be allocated. */
+  allocated = 0;
+
+  /** @param maxIdleBytes Bytes kept on the free lists at most; more released buffers are left to the GC. */
+  constructor(readonly maxIdleBytes: number = DEFAULT_POOL_BYTES) {
+    if (!(maxIdleBytes >= 0)) throw new WsiError('InvalidArgument', `pool size must be ≥ 0, got ${maxIdleBytes}`);
+  }
+
+  /** Bytes currently idle on the free lists. */
+  get idleBytes(): number {
+    return this.#idleBytes;
+  }
+
+  /** A buffer of exactly `byteLength` bytes with undefined contents (zero it if you need zeros). */
+  acquire(byteLength: number): Uint8Array {
+    const list = this.#free.get(byteLength);
+    const ab = list?.pop();
+    if (ab) {
+      this.#idle.delete(ab);
+      this.#idleBytes -= byteLength;
+      this.reused++;
+      return new Uint8Array(ab);
+    }
+    this.allocated++;
+    const fresh = new ArrayBuffer(byteLength);
+    this.#owned.add(fresh);
+    return new Uint8Array(fresh);
+  }
+
+  /** True when `data` is a whole buffer this pool handed out (so it may be released). */
+  owns(data: ArrayBufferView): boolean {
+    const ab = data.buffer;
+    return ab instanceof ArrayBuffer && this.#owned.has(ab) && data.byteOffset === 0 && data.byteLength === ab.byteLength;
+  }
+
+  /**
+   * Gives a buffer back; it is reused from the next macrotask on. Views of buffers the pool did not hand out, and
+   * buffers already released, are ignored. The caller must not touch `data` afterwards.
+   */
+  release(data: ArrayBufferView): void {
+    if (!this.owns(data)) return;
+    const ab = data.buffer as ArrayBuffer;
+    if (this.#idle.has(ab)) return;
+    this.#idle.add(ab);
+    this.#pending.push(ab);
+    if (!this.#scheduled) {
+      this.#scheduled = true;
+      setImmediate(() => this.#flush());
+    }
+  }
+
+  #flush(): void {
+    this.#scheduled = false;
+    const pending = this.#pending;
+    this.#pending = [];
+    for (const ab of pending) {
+      if (this.#idleBytes + ab.byteLength > this.maxIdleBytes) {
+        this.#idle.delete(ab);
+        continue;
+      }
+      let list = this.#free.get(ab.byteLength);
+      if (!list) {
+        list = [];
+        this.#free.set(ab.byteLength, list);
+      }
+      list.push(ab);
+      this.#idleBytes += ab.byteLength;
+    }
+  }
+
+  /** Drops every idle buffer. */
+  clear(): void {
+    this.#free.clear();
+    this.#idleBytes = 0;
+  }
+}
+
+/**
+ * The pool shared by every slide of the process (tile decodes and recycled region rasters).
+ *
+ * @example
+ * ```ts
+ * console.log(sharedBufferPool.reused, sharedBufferPool.allocated, sharedBufferPool.idleBytes);
+ * ```
+ */
+export const sharedBufferPool: BufferPool = new BufferPool();
