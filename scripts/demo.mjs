@@ -18,7 +18,9 @@ const tiles = defaultTilePaths();
 const source = tiles.length
   ? await tileMosaic({ width, height, layout: 'islands', seed: 7 })
   : syntheticTissue({ width, height, seed: 7 });
-const contentNote = tiles.length ? `${tiles.length} real H&E tiles (shared/fixtures/tiles)` : 'generated tissue texture';
+const contentNote = tiles.length
+  ? `${tiles.length} real H&E tiles (shared/fixtures/tiles)`
+  : 'generated tissue texture';
 
 const svsPath = join(out, 'sample.svs');
 await writeSvs(svsPath, { source, mpp: 0.5, appMag: 20, seed: 7 });
@@ -45,5 +47,8 @@ const summary = {
 await slide.close();
 
 console.log('@wsi demo: wrote a sample Aperio SVS and read it back\n');
-for (const [k, v] of Object.entries(summary)) console.log(`  ${k.padEnd(17)} ${Array.isArray(v) ? v.join(', ') : typeof v === 'object' && v ? JSON.stringify(v) : v}`);
+for (const [k, v] of Object.entries(summary))
+  console.log(
+    `  ${k.padEnd(17)} ${Array.isArray(v) ? v.join(', ') : typeof v === 'object' && v ? JSON.stringify(v) : v}`,
+  );
 console.log(`\nNext: npx wsi info ${svsPath}`);

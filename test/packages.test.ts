@@ -24,10 +24,18 @@ describe.each(manifests)('$pkg.name', ({ dir, pkg }) => {
   });
 
   it('imports alone in a fresh Node process', () => {
-    const r = spawnSync(process.execPath, ['--input-type=module', '-e', `const m = await import('${pkg.name}'); if (Object.keys(m).length === 0) process.exit(3);`], {
-      cwd: dir,
-      encoding: 'utf8',
-    });
+    const r = spawnSync(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        `const m = await import('${pkg.name}'); if (Object.keys(m).length === 0) process.exit(3);`,
+      ],
+      {
+        cwd: dir,
+        encoding: 'utf8',
+      },
+    );
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
   });

@@ -34,7 +34,14 @@ if (!existsSync(path)) {
   mkdirSync(outDir, { recursive: true });
   const t = performance.now();
   note(`writing ${path} (${((W * H) / 1e6).toFixed(0)} MP)…`);
-  await writeNdpi(path, { source: syntheticTissue({ width: W, height: H, seed: 3 }), quality: 80, intervalWidth: INTERVAL, pages: 4, objective: 40, mpp: 0.23 });
+  await writeNdpi(path, {
+    source: syntheticTissue({ width: W, height: H, seed: 3 }),
+    quality: 80,
+    intervalWidth: INTERVAL,
+    pages: 4,
+    objective: 40,
+    mpp: 0.23,
+  });
   note(`written in ${((performance.now() - t) / 1000).toFixed(1)} s`);
 }
 
@@ -59,7 +66,11 @@ console.log(JSON.stringify({ openMs: opened, openAndFirstRegionMs: performance.n
 `;
 function oursFirst() {
   const env = { ...process.env, ...(arg('backend', '') ? { WSI_JPEG_BACKEND: arg('backend', '') } : {}) };
-  const r = spawnSync(process.execPath, ['--input-type=module', '-e', FIRST, path, String(coords[0][0]), String(coords[0][1])], { encoding: 'utf8', cwd: join(here, '../..'), env });
+  const r = spawnSync(
+    process.execPath,
+    ['--input-type=module', '-e', FIRST, path, String(coords[0][0]), String(coords[0][1])],
+    { encoding: 'utf8', cwd: join(here, '../..'), env },
+  );
   if (r.status !== 0) throw new Error(r.stderr);
   return JSON.parse(r.stdout.trim().split('\n').pop());
 }
@@ -123,7 +134,9 @@ for (let i = 0; i < RUNS; i++) {
   os2.push(openslideOnce(CONC));
   oursOpen.push(oursFirst());
   ours.push(await oursOnce());
-  note(`run ${i + 1}: ours ${ours[i].rps.toFixed(1)} reads/s, openslide 1 thread ${os1[i].rps.toFixed(1)}, ${CONC} threads ${os2[i].rps.toFixed(1)}`);
+  note(
+    `run ${i + 1}: ours ${ours[i].rps.toFixed(1)} reads/s, openslide 1 thread ${os1[i].rps.toFixed(1)}, ${CONC} threads ${os2[i].rps.toFixed(1)}`,
+  );
 }
 const probe = await openSlide(path);
 const lv = probe.levels;
@@ -136,7 +149,15 @@ const osFirstMs = median([...os1, ...os2].map((r) => r.firstMs));
 console.log(
   JSON.stringify({
     bench: 'ndpi-random-256-level0',
-    slide: { path, width: W, height: H, megapixels: Math.round((W * H) / 1e6), levels: lv.length, restartIntervalPx: page.intervalWidth, logicalTile: [page.tileWidth, page.tileHeight] },
+    slide: {
+      path,
+      width: W,
+      height: H,
+      megapixels: Math.round((W * H) / 1e6),
+      levels: lv.length,
+      restartIntervalPx: page.intervalWidth,
+      logicalTile: [page.tileWidth, page.tileHeight],
+    },
     jpegBackend: await jpegBackend(),
     reads: READS,
     runs: RUNS,

@@ -11,7 +11,6 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readCoordsFile } from '@wsi/h5';
 import { PatchGenerator, writePatchesH5 } from '@wsi/patcher';
 import { openSlide } from '@wsi/reader';
 
@@ -58,7 +57,9 @@ const tw = performance.now();
 await gen.writeCoords(set, coordsPath);
 const writeCoordsS = (performance.now() - tw) / 1000;
 const total = set.coords.length / 2;
-log(`segmentation+coords: ${median(walls).toFixed(3)} s wall (median of ${reps}), ${total} patches, ${seg.regions.length} regions`);
+log(
+  `segmentation+coords: ${median(walls).toFixed(3)} s wall (median of ${reps}), ${total} patches, ${seg.regions.length} regions`,
+);
 
 // 2. extraction: ours
 const n = Math.min(total, limit);
@@ -96,12 +97,19 @@ print(json.dumps({'seconds': dt, 'cpu': ru.ru_utime + ru.ru_stime - cpu0, 'n': i
 `;
 const pyOut = join(out, 'extract_openslide.h5');
 log('openslide-python + h5py loop…');
-const r = spawnSync('/usr/bin/python3', ['-c', py, slidePath, subsetCoords, pyOut], { encoding: 'utf8', maxBuffer: 1 << 24 });
+const r = spawnSync('/usr/bin/python3', ['-c', py, slidePath, subsetCoords, pyOut], {
+  encoding: 'utf8',
+  maxBuffer: 1 << 24,
+});
 if (r.status !== 0) throw new Error(r.stderr);
 const pyRes = JSON.parse(r.stdout.trim().split('\n').at(-1));
 
 // same coordinates, same pixels count
-const check = spawnSync('/usr/bin/python3', ['-c', `
+const check = spawnSync(
+  '/usr/bin/python3',
+  [
+    '-c',
+    `
 import sys, json, h5py, numpy as np
 a, b = h5py.File(sys.argv[1], 'r'), h5py.File(sys.argv[2], 'r')
 same = bool(np.array_equal(a['coords'][:], b['coords'][:]))
@@ -109,27 +117,59 @@ ia, ib = a['imgs'], b['imgs']
 idx = np.linspace(0, ia.shape[0] - 1, min(50, ia.shape[0])).astype(int) if ia.shape[0] else []
 d = [float(np.abs(ia[i].astype(np.int16) - ib[i].astype(np.int16)).mean()) for i in idx]
 print(json.dumps({'sameCoords': same, 'shape': list(ia.shape), 'meanAbsDiff': float(np.mean(d)) if d else 0.0}))
-`, oursPath, pyOut], { encoding: 'utf8' });
+`,
+    oursPath,
+    pyOut,
+  ],
+  { encoding: 'utf8' },
+);
 const cmp = check.status === 0 ? JSON.parse(check.stdout.trim().split('\n').at(-1)) : { error: check.stderr };
 const oursMiB = statSync(oursPath).size / 2 ** 20;
 // the two patch files are 2 GiB each on the full run: do not leave them behind
 rmSync(oursPath, { force: true });
 rmSync(pyOut, { force: true });
 
-console.log(JSON.stringify({
-  bench: 'patcher',
-  slide: { path: 'bench/out/bench.tif', width: set.meta.levelDim[0], height: set.meta.levelDim[1], gigapixels: +((set.meta.levelDim[0] * set.meta.levelDim[1]) / 1e9).toFixed(3) },
-  segmentAndCoords: { seconds: +median(walls).toFixed(3), cpuSeconds: +median(cpus).toFixed(3), runs: walls.map((x) => +x.toFixed(3)), level: seg.level, regions: seg.regions.length, patches: total, writeCoordsSeconds: +writeCoordsS.toFixed(3), targetSeconds: 1 },
-  extract: {
-    patches: n,
-    subset: n < total ? `first ${n} of ${total} tissue patches (--limit)` : 'all tissue patches',
-    concurrency,
-    wsi: { seconds: +oursS.toFixed(2), cpuSeconds: +((oursCpu.user + oursCpu.system) / 1e6).toFixed(2), patchesPerSecond: +(n / oursS).toFixed(1), peakRssMiB: +(oursRss / 2 ** 20).toFixed(0), fileMiB: +oursMiB.toFixed(0) },
-    openslidePython: { seconds: +pyRes.seconds.toFixed(2), cpuSeconds: +pyRes.cpu.toFixed(2), patchesPerSecond: +(n / pyRes.seconds).toFixed(1), peakRssMiB: +(pyRes.maxrss / 2 ** 20).toFixed(0) },
-    ratio: +(pyRes.seconds / oursS).toFixed(2),
-    cpuRatio: +(pyRes.cpu / ((oursCpu.user + oursCpu.system) / 1e6)).toFixed(2),
-    targetRatio: 3,
-    check: cmp,
-  },
-  load: (await import('node:os')).loadavg().map((x) => +x.toFixed(1)),
-}));
+console.log(
+  JSON.stringify({
+    bench: 'patcher',
+    slide: {
+      path: 'bench/out/bench.tif',
+      width: set.meta.levelDim[0],
+      height: set.meta.levelDim[1],
+      gigapixels: +((set.meta.levelDim[0] * set.meta.levelDim[1]) / 1e9).toFixed(3),
+    },
+    segmentAndCoords: {
+      seconds: +median(walls).toFixed(3),
+      cpuSeconds: +median(cpus).toFixed(3),
+      runs: walls.map((x) => +x.toFixed(3)),
+      level: seg.level,
+      regions: seg.regions.length,
+      patches: total,
+      writeCoordsSeconds: +writeCoordsS.toFixed(3),
+      targetSeconds: 1,
+    },
+    extract: {
+      patches: n,
+      subset: n < total ? `first ${n} of ${total} tissue patches (--limit)` : 'all tissue patches',
+      concurrency,
+      wsi: {
+        seconds: +oursS.toFixed(2),
+        cpuSeconds: +((oursCpu.user + oursCpu.system) / 1e6).toFixed(2),
+        patchesPerSecond: +(n / oursS).toFixed(1),
+        peakRssMiB: +(oursRss / 2 ** 20).toFixed(0),
+        fileMiB: +oursMiB.toFixed(0),
+      },
+      openslidePython: {
+        seconds: +pyRes.seconds.toFixed(2),
+        cpuSeconds: +pyRes.cpu.toFixed(2),
+        patchesPerSecond: +(n / pyRes.seconds).toFixed(1),
+        peakRssMiB: +(pyRes.maxrss / 2 ** 20).toFixed(0),
+      },
+      ratio: +(pyRes.seconds / oursS).toFixed(2),
+      cpuRatio: +(pyRes.cpu / ((oursCpu.user + oursCpu.system) / 1e6)).toFixed(2),
+      targetRatio: 3,
+      check: cmp,
+    },
+    load: (await import('node:os')).loadavg().map((x) => +x.toFixed(1)),
+  }),
+);

@@ -104,7 +104,12 @@ async function tileStreams(count) {
     const out = [];
     for (let i = 0; out.length < count; i++) {
       const raw = await slide.readRawTile(0, i % across, Math.floor(i / across));
-      if (raw) out.push({ stream: reader.prepareJpegTile(raw.bytes, img.decodeInfo(0)).stream, raw: raw.bytes, info: img.decodeInfo(0) });
+      if (raw)
+        out.push({
+          stream: reader.prepareJpegTile(raw.bytes, img.decodeInfo(0)).stream,
+          raw: raw.bytes,
+          info: img.decodeInfo(0),
+        });
     }
     return out;
   } finally {
@@ -166,7 +171,17 @@ const modes = {
   random_turbo_recycle: [coords.random, { concurrency: K, recycle: true, backend: 'turbo' }],
 };
 if (args.includes('--sequential')) modes.grid_native_sequential = [coords.grid, { concurrency: 1, recycle: false }];
-const samples = { os_grid: [], os_grid_cpu: [], os_random: [], os_random_cpu: [], pillow: [], decode_native: [], decode_native_cpu: [], decode_turbo: [], decode_turbo_cpu: [] };
+const samples = {
+  os_grid: [],
+  os_grid_cpu: [],
+  os_random: [],
+  os_random_cpu: [],
+  pillow: [],
+  decode_native: [],
+  decode_native_cpu: [],
+  decode_turbo: [],
+  decode_turbo_cpu: [],
+};
 for (const m of Object.keys(modes)) samples[m] = { rate: [], cpuUs: [] };
 for (let r = 0; r < REPEATS; r++) {
   const og = openslide(0, N_GRID, false);
@@ -188,7 +203,9 @@ for (let r = 0; r < REPEATS; r++) {
     samples[`decode_${b}_cpu`].push(d.cpuUs);
   }
   reader.setJpegBackend('native');
-  log(`repeat ${r + 1}: openslide grid ${round(og.grid_256_reads_per_s)}/s random ${round(or.random_256_reads_per_s)}/s; ours (native) grid ${round(samples.grid_native_recycle.rate.at(-1))}/s random ${round(samples.random_native_recycle.rate.at(-1))}/s; load ${loadavg()[0].toFixed(1)}`);
+  log(
+    `repeat ${r + 1}: openslide grid ${round(og.grid_256_reads_per_s)}/s random ${round(or.random_256_reads_per_s)}/s; ours (native) grid ${round(samples.grid_native_recycle.rate.at(-1))}/s random ${round(samples.random_native_recycle.rate.at(-1))}/s; load ${loadavg()[0].toFixed(1)}`,
+  );
 }
 
 let fullGrid;
@@ -243,7 +260,13 @@ console.log(
     ratio_turbo: ratios('turbo'),
     pillow_tiles_per_s_1proc: round(pillow),
     decode_only: Object.fromEntries(
-      ['native', 'turbo'].map((b) => [b, { tiles_per_s: round(median(samples[`decode_${b}`])), cpu_us_per_tile: round(median(samples[`decode_${b}_cpu`])) }]),
+      ['native', 'turbo'].map((b) => [
+        b,
+        {
+          tiles_per_s: round(median(samples[`decode_${b}`])),
+          cpu_us_per_tile: round(median(samples[`decode_${b}_cpu`])),
+        },
+      ]),
     ),
     full_grid_native: fullGrid,
     peak_rss_mib: round(process.resourceUsage().maxRSS / 1024),

@@ -8,6 +8,7 @@
  * ```
  * @packageDocumentation
  */
-export { buildProgram, CLI_VERSION, main } from './main.js';
+
 export { EXIT, type ExitCode, UsageError } from './exit-codes.js';
+export { buildProgram, CLI_VERSION, main } from './main.js';
 export type { CommandContext, GlobalOptions } from './output.js';

@@ -11,7 +11,11 @@ import { UsageError } from './exit-codes.js';
 export function intOption(flag: string, range: { min?: number; max?: number } = {}): (v: string) => number {
   return (v: string) => {
     const n = Number(v);
-    if (!Number.isInteger(n) || (range.min !== undefined && n < range.min) || (range.max !== undefined && n > range.max)) {
+    if (
+      !Number.isInteger(n) ||
+      (range.min !== undefined && n < range.min) ||
+      (range.max !== undefined && n > range.max)
+    ) {
       const bounds = range.min !== undefined ? ` ≥ ${range.min}` : '';
       throw new UsageError(`${flag} must be an integer${bounds}, got '${v}'`);
     }

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { rename, rm } from 'node:fs/promises';
-import { dirname, basename, join } from 'node:path';
-import { type Raster, WsiError, toWsiError } from '@wsi/core';
+import { basename, dirname, join } from 'node:path';
+import { type Raster, toWsiError, WsiError } from '@wsi/core';
 import sharp from 'sharp';
 
 /**
@@ -25,7 +25,9 @@ export async function writeRasterPng(raster: Raster, path: string): Promise<void
       raw: { width: raster.width, height: raster.height, channels: raster.channels as 1 | 2 | 3 | 4 },
       limitInputPixels: false,
     })
-      .toColourspace(raster.dtype === 'uint16' ? (raster.channels >= 3 ? 'rgb16' : 'grey16') : raster.channels >= 3 ? 'srgb' : 'b-w')
+      .toColourspace(
+        raster.dtype === 'uint16' ? (raster.channels >= 3 ? 'rgb16' : 'grey16') : raster.channels >= 3 ? 'srgb' : 'b-w',
+      )
       .png()
       .toFile(tmp);
     await rename(tmp, path);

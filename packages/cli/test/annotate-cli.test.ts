@@ -24,8 +24,20 @@ const geojson = {
       geometry: {
         type: 'Polygon',
         coordinates: [
-          [[0, 0], [1000, 0], [1000, 1000], [0, 1000], [0, 0]],
-          [[300, 300], [700, 300], [700, 700], [300, 700], [300, 300]],
+          [
+            [0, 0],
+            [1000, 0],
+            [1000, 1000],
+            [0, 1000],
+            [0, 0],
+          ],
+          [
+            [300, 300],
+            [700, 300],
+            [700, 700],
+            [300, 700],
+            [300, 300],
+          ],
         ],
       },
       properties: { objectType: 'annotation', classification: { name: 'Tumor', color: [200, 0, 0] } },
@@ -84,10 +96,30 @@ describe('wsi annotate and wsi heatmap', () => {
 
     if (!svs) return;
     const scores = join(dir, 's.scores.csv');
-    writeFileSync(scores, `x,y,score\n${rows.slice(1).map((l, i) => `${l.split(',')[0]},${l.split(',')[1]},${i / 16}`).join('\n')}\n`);
+    writeFileSync(
+      scores,
+      `x,y,score\n${rows
+        .slice(1)
+        .map((l, i) => `${l.split(',')[0]},${l.split(',')[1]},${i / 16}`)
+        .join('\n')}\n`,
+    );
     const png = join(dir, 'heat.png');
     const tiles = join(dir, 'heat.geojson');
-    const h = wsi('heatmap', svs, '--coords', coords, '--scores', scores, '--out', png, '--geojson', tiles, '--max-size', '512', '--json');
+    const h = wsi(
+      'heatmap',
+      svs,
+      '--coords',
+      coords,
+      '--scores',
+      scores,
+      '--out',
+      png,
+      '--geojson',
+      tiles,
+      '--max-size',
+      '512',
+      '--json',
+    );
     expect(h.code).toBe(0);
     expect(JSON.parse(h.stdout).patches).toBe(16);
     expect((await sharp(png).metadata()).format).toBe('png');

@@ -31,27 +31,34 @@ describe('wsi anonymize', () => {
     expect(r.code).toBe(0);
     const report = JSON.parse(r.stdout);
     expect(report.removedImages.sort()).toEqual(['label', 'macro']);
-    expect(report.removedFields).toEqual(expect.arrayContaining(['Filename', 'Date', 'Time', 'ScanScope ID', 'User', 'Title', 'Barcode']));
+    expect(report.removedFields).toEqual(
+      expect.arrayContaining(['Filename', 'Date', 'Time', 'ScanScope ID', 'User', 'Title', 'Barcode']),
+    );
     expect(report.associatedImages).toEqual(['thumbnail']);
     const info = JSON.parse(wsi('info', out, '--json').stdout);
     expect(info.associatedImages).toEqual(['thumbnail']);
-    expect(Object.keys(info.properties).filter((k) => /Filename|Date|Time|ScanScope|User|Title|Barcode/.test(k))).toEqual([]);
+    expect(
+      Object.keys(info.properties).filter((k) => /Filename|Date|Time|ScanScope|User|Title|Barcode/.test(k)),
+    ).toEqual([]);
     expect(info.properties['aperio.AppMag']).toBe('20');
   });
 
-  it.skipIf(!hasPythonModules(['openslide', 'numpy']))('OpenSlide 3.4.1 sees no label/macro, the same levels and identical pixels', () => {
-    const out = join(dir, 'anon-os.svs');
-    expect(wsi('anonymize', svs, '--out', out).code).toBe(0);
-    const ref = runPythonJson<{ fmt: string; assoc: string[]; same: boolean; pixels: boolean; leaked: string[] }>(
-      `import json, sys, openslide, numpy as np
+  it.skipIf(!hasPythonModules(['openslide', 'numpy']))(
+    'OpenSlide 3.4.1 sees no label/macro, the same levels and identical pixels',
+    () => {
+      const out = join(dir, 'anon-os.svs');
+      expect(wsi('anonymize', svs, '--out', out).code).toBe(0);
+      const ref = runPythonJson<{ fmt: string; assoc: string[]; same: boolean; pixels: boolean; leaked: string[] }>(
+        `import json, sys, openslide, numpy as np
 a = openslide.OpenSlide(sys.argv[1]); b = openslide.OpenSlide(sys.argv[2])
 pixels = all((np.asarray(a.read_region((0, 0), l, d)) == np.asarray(b.read_region((0, 0), l, d))).all() for l, d in enumerate(a.level_dimensions))
 leaked = [k for k, v in b.properties.items() if any(s in k for s in ('Filename', 'Date', 'Time', 'ScanScope', 'User', 'Title', 'Barcode')) or 'John' in v]
 print(json.dumps({'fmt': openslide.OpenSlide.detect_format(sys.argv[2]), 'assoc': sorted(b.associated_images), 'same': a.level_dimensions == b.level_dimensions, 'pixels': bool(pixels), 'leaked': leaked}))`,
-      [svs, out],
-    );
-    expect(ref).toEqual({ fmt: 'aperio', assoc: ['thumbnail'], same: true, pixels: true, leaked: [] });
-  });
+        [svs, out],
+      );
+      expect(ref).toEqual({ fmt: 'aperio', assoc: ['thumbnail'], same: true, pixels: true, leaked: [] });
+    },
+  );
 
   it('refuses to overwrite without --overwrite, and non-slides with a typed error', () => {
     const out = join(dir, 'exists.svs');

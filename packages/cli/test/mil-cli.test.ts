@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -53,7 +53,26 @@ describe('wsi train / wsi predict', () => {
 
   it('trains with 2 folds, writes fold models and metrics.json, predicts with attention', () => {
     const out = join(root, 'run');
-    const t = wsi('train', '--manifest', manifest, '--features', feats, '--model', 'abmil', '--task', 'binary', '--out', out, '--folds', '2', '--epochs', '8', '--seed', '7', '--json');
+    const t = wsi(
+      'train',
+      '--manifest',
+      manifest,
+      '--features',
+      feats,
+      '--model',
+      'abmil',
+      '--task',
+      'binary',
+      '--out',
+      out,
+      '--folds',
+      '2',
+      '--epochs',
+      '8',
+      '--seed',
+      '7',
+      '--json',
+    );
     expect(t.code, t.stderr).toBe(0);
     const metrics = JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8'));
     expect(metrics.folds).toHaveLength(2);
@@ -66,7 +85,19 @@ describe('wsi train / wsi predict', () => {
 
     const preds = join(root, 'preds.csv');
     const att = join(root, 'attention');
-    const p = wsi('predict', '--model', out, '--manifest', manifest, '--features', feats, '--out', preds, '--attention', att);
+    const p = wsi(
+      'predict',
+      '--model',
+      out,
+      '--manifest',
+      manifest,
+      '--features',
+      feats,
+      '--out',
+      preds,
+      '--attention',
+      att,
+    );
     expect(p.code, p.stderr).toBe(0);
     const rows = readFileSync(preds, 'utf8').trim().split('\n');
     expect(rows[0]?.startsWith('bag_id,pred,prob_0,prob_1')).toBe(true);
@@ -80,9 +111,36 @@ describe('wsi train / wsi predict', () => {
   });
 
   it('bad flags are usage errors; bad data are typed errors before training', () => {
-    expect(wsi('train', '--manifest', manifest, '--features', feats, '--task', 'regressionish', '--out', join(root, 'x')).code).toBe(2);
-    expect(wsi('train', '--manifest', manifest, '--features', feats, '--task', 'binary', '--out', join(root, 'x'), '--model', 'transformer').code).toBe(2);
-    const missing = wsi('train', '--manifest', manifest, '--features', join(root, 'nope'), '--task', 'binary', '--out', join(root, 'x'));
+    expect(
+      wsi('train', '--manifest', manifest, '--features', feats, '--task', 'regressionish', '--out', join(root, 'x'))
+        .code,
+    ).toBe(2);
+    expect(
+      wsi(
+        'train',
+        '--manifest',
+        manifest,
+        '--features',
+        feats,
+        '--task',
+        'binary',
+        '--out',
+        join(root, 'x'),
+        '--model',
+        'transformer',
+      ).code,
+    ).toBe(2);
+    const missing = wsi(
+      'train',
+      '--manifest',
+      manifest,
+      '--features',
+      join(root, 'nope'),
+      '--task',
+      'binary',
+      '--out',
+      join(root, 'x'),
+    );
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/\[NotFound\]/);
   });

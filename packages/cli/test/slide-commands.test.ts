@@ -60,7 +60,22 @@ describe.skipIf(!svs)('slide commands on CMU-1-Small-Region.svs (needs ../shared
 
   it('region writes an RGBA PNG of the requested size; outside pixels are transparent', async () => {
     const out = join(dir, 'r.png');
-    const r = wsi('region', file, '--x', '2100', '--y', '100', '--level', '0', '--width', '200', '--height', '50', '--out', out);
+    const r = wsi(
+      'region',
+      file,
+      '--x',
+      '2100',
+      '--y',
+      '100',
+      '--level',
+      '0',
+      '--width',
+      '200',
+      '--height',
+      '50',
+      '--out',
+      out,
+    );
     expect(r.code).toBe(0);
     const { data, info } = await sharp(out).raw().toBuffer({ resolveWithObject: true });
     expect([info.width, info.height, info.channels]).toEqual([200, 50, 4]);
@@ -80,7 +95,22 @@ describe.skipIf(!svs)('slide commands on CMU-1-Small-Region.svs (needs ../shared
 
   it('bad requests: unknown associated image, bad level, missing file, not a slide', () => {
     expect(wsi('associated', file, 'nope', '--out', join(dir, 'x.png')).stderr).toMatch(/\[NotFound\]/);
-    const lvl = wsi('region', file, '--x', '0', '--y', '0', '--level', '3', '--width', '8', '--height', '8', '--out', join(dir, 'x.png'));
+    const lvl = wsi(
+      'region',
+      file,
+      '--x',
+      '0',
+      '--y',
+      '0',
+      '--level',
+      '3',
+      '--width',
+      '8',
+      '--height',
+      '8',
+      '--out',
+      join(dir, 'x.png'),
+    );
     expect(lvl.code).toBe(2);
     expect(wsi('info', join(dir, 'missing.svs')).stderr).toMatch(/\[NotFound\]/);
     const notSlide = wsi('info', BIN);

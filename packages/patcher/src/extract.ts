@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { type PatchGridMeta, type Raster, type Slide, WsiError, throwIfAborted, toWsiError } from '@wsi/core';
+import { type PatchGridMeta, type Raster, type Slide, throwIfAborted, toWsiError, WsiError } from '@wsi/core';
 import { PatchImagesWriter, type Provenance } from '@wsi/h5';
 import { resizeRaster } from '@wsi/reader';
 import sharp from 'sharp';
@@ -81,7 +81,8 @@ export function copyRgb(r: Raster, dst: Uint8Array, offset = 0): void {
     }
     return;
   }
-  for (let i = 0; i < n; i++) dst[offset + i * 3] = dst[offset + i * 3 + 1] = dst[offset + i * 3 + 2] = src[i * r.channels] as number;
+  for (let i = 0; i < n; i++)
+    dst[offset + i * 3] = dst[offset + i * 3 + 1] = dst[offset + i * 3 + 2] = src[i * r.channels] as number;
 }
 
 function rgbOf(r: Raster): Uint8Array {
@@ -100,14 +101,27 @@ function rgbOf(r: Raster): Uint8Array {
  * const rgb = await readPatch(slide, 1024, 2048, meta);
  * ```
  */
-export async function readPatch(slide: Slide, x: number, y: number, meta: PatchGridMeta, signal?: AbortSignal): Promise<Uint8Array> {
-  let r = await slide.readRegion({ x, y, level: meta.patchLevel, width: meta.patchSize, height: meta.patchSize }, signal ? { signal } : {});
-  if (meta.targetPatchSize !== undefined && meta.targetPatchSize !== meta.patchSize) r = await resizeRaster(r, meta.targetPatchSize, meta.targetPatchSize);
+export async function readPatch(
+  slide: Slide,
+  x: number,
+  y: number,
+  meta: PatchGridMeta,
+  signal?: AbortSignal,
+): Promise<Uint8Array> {
+  let r = await slide.readRegion(
+    { x, y, level: meta.patchLevel, width: meta.patchSize, height: meta.patchSize },
+    signal ? { signal } : {},
+  );
+  if (meta.targetPatchSize !== undefined && meta.targetPatchSize !== meta.patchSize)
+    r = await resizeRaster(r, meta.targetPatchSize, meta.targetPatchSize);
   return rgbOf(r);
 }
 
 interface RegionReader {
-  readRegions(regions: Iterable<{ x: number; y: number; level: number; width: number; height: number }>, options: { concurrency?: number; signal?: AbortSignal; recycle?: boolean }): AsyncGenerator<{ index: number; raster: Raster }>;
+  readRegions(
+    regions: Iterable<{ x: number; y: number; level: number; width: number; height: number }>,
+    options: { concurrency?: number; signal?: AbortSignal; recycle?: boolean },
+  ): AsyncGenerator<{ index: number; raster: Raster }>;
 }
 
 /**
@@ -121,7 +135,8 @@ async function* streamRasters(
   options: PatchStreamOptions & { recycle?: boolean },
 ): AsyncGenerator<{ index: number; x: number; y: number; raster: Raster }> {
   const concurrency = options.concurrency ?? 8;
-  if (!(Number.isInteger(concurrency) && concurrency >= 1)) throw new WsiError('InvalidArgument', `concurrency must be ≥ 1, got ${concurrency}`);
+  if (!(Number.isInteger(concurrency) && concurrency >= 1))
+    throw new WsiError('InvalidArgument', `concurrency must be ≥ 1, got ${concurrency}`);
   const { coords, meta } = set;
   const n = coords.length >> 1;
   const size = meta.patchSize;
@@ -129,17 +144,26 @@ async function* streamRasters(
   const reader = slide as unknown as Partial<RegionReader>;
   if (typeof reader.readRegions === 'function') {
     function* regions(): Generator<{ x: number; y: number; level: number; width: number; height: number }> {
-      for (let i = 0; i < n; i++) yield { x: coords[i * 2] as number, y: coords[i * 2 + 1] as number, level, width: size, height: size };
+      for (let i = 0; i < n; i++)
+        yield { x: coords[i * 2] as number, y: coords[i * 2 + 1] as number, level, width: size, height: size };
     }
-    const it = reader.readRegions.call(slide, regions(), { concurrency, recycle: options.recycle ?? false, ...(options.signal ? { signal: options.signal } : {}) });
-    for await (const { index, raster } of it) yield { index, x: coords[index * 2] as number, y: coords[index * 2 + 1] as number, raster };
+    const it = reader.readRegions.call(slide, regions(), {
+      concurrency,
+      recycle: options.recycle ?? false,
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+    for await (const { index, raster } of it)
+      yield { index, x: coords[index * 2] as number, y: coords[index * 2 + 1] as number, raster };
     return;
   }
   const inflight: Promise<Raster>[] = [];
   let next = 0;
   const start = (): void => {
     const i = next++;
-    const p = slide.readRegion({ x: coords[i * 2] as number, y: coords[i * 2 + 1] as number, level, width: size, height: size }, options.signal ? { signal: options.signal } : {});
+    const p = slide.readRegion(
+      { x: coords[i * 2] as number, y: coords[i * 2 + 1] as number, level, width: size, height: size },
+      options.signal ? { signal: options.signal } : {},
+    );
     p.catch(() => {}); // surfaced when awaited below
     inflight.push(p);
   };
@@ -214,12 +238,16 @@ export async function writePatchesH5(
 ): Promise<number> {
   const size = set.meta.targetPatchSize ?? set.meta.patchSize;
   const batch = options.batch ?? 64;
-  if (!(Number.isInteger(batch) && batch >= 1)) throw new WsiError('InvalidArgument', `batch must be ≥ 1, got ${batch}`);
+  if (!(Number.isInteger(batch) && batch >= 1))
+    throw new WsiError('InvalidArgument', `batch must be ≥ 1, got ${batch}`);
   const per = size * size * 3;
   const total = set.coords.length >> 1;
   await mkdir(dirname(path), { recursive: true });
   const rows = Math.min(batch, Math.max(1, total));
-  const writer = await PatchImagesWriter.create(path, set.meta, { size, ...(options.provenance ? { provenance: options.provenance } : {}) });
+  const writer = await PatchImagesWriter.create(path, set.meta, {
+    size,
+    ...(options.provenance ? { provenance: options.provenance } : {}),
+  });
   try {
     const rgb = new Uint8Array(per * rows);
     const xy = new Int32Array(2 * rows);
@@ -263,7 +291,8 @@ export async function writePatchImages(
   options: PatchWriteOptions & { format?: 'png' | 'jpeg'; quality?: number } = {},
 ): Promise<string[]> {
   const format = options.format ?? 'png';
-  if (format !== 'png' && format !== 'jpeg') throw new WsiError('InvalidArgument', `unknown image format '${String(format)}'`);
+  if (format !== 'png' && format !== 'jpeg')
+    throw new WsiError('InvalidArgument', `unknown image format '${String(format)}'`);
   await mkdir(dir, { recursive: true });
   const ext = format === 'png' ? 'png' : 'jpg';
   const files: string[] = [];

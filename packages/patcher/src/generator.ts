@@ -4,15 +4,23 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { type PatchCoords, type PatchGridMeta, type Slide, WsiError, fingerprintSource, openByteSource, slideName } from '@wsi/core';
+import {
+  fingerprintSource,
+  openByteSource,
+  type PatchCoords,
+  type PatchGridMeta,
+  type Slide,
+  slideName,
+  WsiError,
+} from '@wsi/core';
 import { H5_LAYOUTS, type H5Layout, writeCoordsFile } from '@wsi/h5';
 import { openSlide } from '@wsi/reader';
-import { type Patch, type PatchWriteOptions, streamPatches, writePatchImages, writePatchesH5 } from './extract.js';
+import { type Patch, type PatchWriteOptions, streamPatches, writePatchesH5, writePatchImages } from './extract.js';
 import { type AcceptRule, tissueGrid } from './grid.js';
 import { tissueGeoJson, writeMaskPng, writeOverlayPng, writeTextAtomic } from './outputs.js';
 import { type PresetName, type SegmentationParams, segmentationParams } from './presets.js';
 import { type PatchPlan, type PatchResolution, resolvePatchPlan } from './resolution.js';
-import { type TissueSegmentation, segmentTissue } from './segment.js';
+import { segmentTissue, type TissueSegmentation } from './segment.js';
 
 /**
  * Options of {@link PatchGenerator}.
@@ -64,15 +72,29 @@ export interface PatchRunResult {
  * layoutPaths('out', 'a', 'trident', meta).coords; // out/20x_256px_0px_overlap/patches/a_patches.h5
  * ```
  */
-export function layoutPaths(dir: string, name: string, layout: H5Layout, meta: PatchGridMeta): { coords: string; segmentation: string } {
+export function layoutPaths(
+  dir: string,
+  name: string,
+  layout: H5Layout,
+  meta: PatchGridMeta,
+): { coords: string; segmentation: string } {
   if (layout === 'trident') {
     if (meta.targetMagnification === undefined) {
-      throw new WsiError('InvalidArgument', 'the trident layout needs a known magnification (objective power, mpp or --slide-mpp)');
+      throw new WsiError(
+        'InvalidArgument',
+        'the trident layout needs a known magnification (objective power, mpp or --slide-mpp)',
+      );
     }
-    const job = join(dir, `${meta.targetMagnification}x_${meta.targetPatchSize ?? meta.patchSize}px_${meta.overlap}px_overlap`);
+    const job = join(
+      dir,
+      `${meta.targetMagnification}x_${meta.targetPatchSize ?? meta.patchSize}px_${meta.overlap}px_overlap`,
+    );
     return { coords: join(job, 'patches', `${name}_patches.h5`), segmentation: join(dir, 'segmentation') };
   }
-  return { coords: join(dir, 'patches', `${name}.h5`), segmentation: join(dir, layout === 'clam' ? 'masks' : 'segmentation') };
+  return {
+    coords: join(dir, 'patches', `${name}.h5`),
+    segmentation: join(dir, layout === 'clam' ? 'masks' : 'segmentation'),
+  };
 }
 
 async function withSlide<T>(slide: Slide | string, fn: (s: Slide) => Promise<T>): Promise<T> {
@@ -104,7 +126,8 @@ export class PatchGenerator {
     this.options = { ...options };
     this.params = segmentationParams(options.preset ?? 'clam-default', options.segmentation ?? {});
     const patchSize = options.patchSize ?? 256;
-    if (!(Number.isInteger(patchSize) && patchSize >= 1)) throw new WsiError('InvalidArgument', `patch size must be a positive integer, got ${patchSize}`);
+    if (!(Number.isInteger(patchSize) && patchSize >= 1))
+      throw new WsiError('InvalidArgument', `patch size must be a positive integer, got ${patchSize}`);
     this.resolution = {
       patchSize,
       ...(options.magnification === undefined ? {} : { magnification: options.magnification }),
@@ -172,8 +195,17 @@ export class PatchGenerator {
   }
 
   /** Writes `<dir>/<name>.geojson`, `<name>_mask.png`, `<name>_overlay.png`. */
-  async writeSegmentation(seg: TissueSegmentation, dir: string, name: string, set?: PatchCoords): Promise<{ geojson: string; mask: string; overlay: string }> {
-    const out = { geojson: join(dir, `${name}.geojson`), mask: join(dir, `${name}_mask.png`), overlay: join(dir, `${name}_overlay.png`) };
+  async writeSegmentation(
+    seg: TissueSegmentation,
+    dir: string,
+    name: string,
+    set?: PatchCoords,
+  ): Promise<{ geojson: string; mask: string; overlay: string }> {
+    const out = {
+      geojson: join(dir, `${name}.geojson`),
+      mask: join(dir, `${name}_mask.png`),
+      overlay: join(dir, `${name}_overlay.png`),
+    };
     await writeTextAtomic(out.geojson, `${JSON.stringify(tissueGeoJson(seg))}\n`);
     await writeMaskPng(seg.mask, out.mask);
     await writeOverlayPng(seg, set?.coords, set?.meta.patchSizeLevel0 ?? 0, out.overlay);
@@ -191,17 +223,34 @@ export class PatchGenerator {
 
   /** Extracts the patches of a set to an h5 patch file. */
   writePatchesH5(slide: Slide, set: PatchCoords, path: string, options: PatchWriteOptions = {}): Promise<number> {
-    return writePatchesH5(slide, set, path, { concurrency: this.options.concurrency ?? 8, provenance: { params: this.provenanceParams() }, ...options });
+    return writePatchesH5(slide, set, path, {
+      concurrency: this.options.concurrency ?? 8,
+      provenance: { params: this.provenanceParams() },
+      ...options,
+    });
   }
 
   /** Extracts the patches of a set to PNG/JPEG files in `dir`. */
-  writePatchImages(slide: Slide, set: PatchCoords, dir: string, options: PatchWriteOptions & { format?: 'png' | 'jpeg' } = {}): Promise<string[]> {
+  writePatchImages(
+    slide: Slide,
+    set: PatchCoords,
+    dir: string,
+    options: PatchWriteOptions & { format?: 'png' | 'jpeg' } = {},
+  ): Promise<string[]> {
     return writePatchImages(slide, set, dir, { concurrency: this.options.concurrency ?? 8, ...options });
   }
 
   /** The parameters recorded in files' `wsi_params`. */
   provenanceParams(): Record<string, unknown> {
-    return { tool: 'wsi patch', segmentation: this.params, resolution: this.resolution, rule: this.options.rule ?? 'four_pt', minTissueFraction: this.options.minTissueFraction ?? 0, origin: this.options.origin ?? 'contour', layout: this.options.layout ?? 'wsi' };
+    return {
+      tool: 'wsi patch',
+      segmentation: this.params,
+      resolution: this.resolution,
+      rule: this.options.rule ?? 'four_pt',
+      minTissueFraction: this.options.minTissueFraction ?? 0,
+      origin: this.options.origin ?? 'contour',
+      layout: this.options.layout ?? 'wsi',
+    };
   }
 
   /**
@@ -213,7 +262,11 @@ export class PatchGenerator {
    * const r = await gen.run('a.svs', 'out', { onWarning: console.warn });
    * ```
    */
-  async run(slidePath: string, dir: string, options: { signal?: AbortSignal; name?: string; onWarning?: (msg: string) => void } = {}): Promise<PatchRunResult> {
+  async run(
+    slidePath: string,
+    dir: string,
+    options: { signal?: AbortSignal; name?: string; onWarning?: (msg: string) => void } = {},
+  ): Promise<PatchRunResult> {
     const name = options.name ?? slideName(slidePath);
     return withSlide(slidePath, async (slide) => {
       const t0 = performance.now();

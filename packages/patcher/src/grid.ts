@@ -89,9 +89,11 @@ export function tissueGrid(seg: TissueSegmentation, options: GridOptions): Int32
     throw new WsiError('InvalidArgument', `patch size and step must be positive integers, got ${size}, ${step}`);
   }
   const rule = options.rule ?? 'four_pt';
-  if (!['four_pt', 'center', 'tissue'].includes(rule)) throw new WsiError('InvalidArgument', `unknown acceptance rule '${rule}'`);
+  if (!['four_pt', 'center', 'tissue'].includes(rule))
+    throw new WsiError('InvalidArgument', `unknown acceptance rule '${rule}'`);
   const minFrac = options.minTissueFraction ?? (rule === 'tissue' ? 0.5 : 0);
-  if (!(minFrac >= 0 && minFrac <= 1)) throw new WsiError('InvalidArgument', `minimum tissue fraction must be in [0, 1], got ${minFrac}`);
+  if (!(minFrac >= 0 && minFrac <= 1))
+    throw new WsiError('InvalidArgument', `minimum tissue fraction must be in [0, 1], got ${minFrac}`);
   const regions = levelZeroRegions(seg);
   const sat = minFrac > 0 ? integral(seg) : undefined;
   const [sx, sy] = seg.downsample;
@@ -104,7 +106,8 @@ export function tissueGrid(seg: TissueSegmentation, options: GridOptions): Int32
     const y1 = Math.max(y0 + 1, Math.min(mh, Math.round((y + size) / sy)));
     const s = sat as Float64Array;
     const W = mw + 1;
-    const c = (s[y1 * W + x1] as number) - (s[y0 * W + x1] as number) - (s[y1 * W + x0] as number) + (s[y0 * W + x0] as number);
+    const c =
+      (s[y1 * W + x1] as number) - (s[y0 * W + x1] as number) - (s[y1 * W + x0] as number) + (s[y0 * W + x0] as number);
     return c / ((x1 - x0) * (y1 - y0));
   };
   const half = Math.floor(size / 2);
@@ -147,7 +150,10 @@ export function tissueGrid(seg: TissueSegmentation, options: GridOptions): Int32
   }
   const n = out.length >> 1;
   const idx = Array.from({ length: n }, (_, i) => i);
-  idx.sort((a, b) => (out[a * 2 + 1] as number) - (out[b * 2 + 1] as number) || (out[a * 2] as number) - (out[b * 2] as number));
+  idx.sort(
+    (a, b) =>
+      (out[a * 2 + 1] as number) - (out[b * 2 + 1] as number) || (out[a * 2] as number) - (out[b * 2] as number),
+  );
   const coords = new Int32Array(n * 2);
   idx.forEach((k, i) => {
     coords[i * 2] = out[k * 2] as number;

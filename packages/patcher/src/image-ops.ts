@@ -34,7 +34,10 @@ for (let v = 1; v < 256; v++) SDIV[v] = Math.round((255 << HSV_SHIFT) / v);
  */
 export function saturation(raster: Raster, out?: Uint8Array): GrayImage {
   if (raster.dtype !== 'uint8' || raster.channels < 3) {
-    throw new WsiError('InvalidArgument', `segmentation needs RGB(A) uint8 pixels, got ${raster.channels} × ${raster.dtype}`);
+    throw new WsiError(
+      'InvalidArgument',
+      `segmentation needs RGB(A) uint8 pixels, got ${raster.channels} × ${raster.dtype}`,
+    );
   }
   const n = raster.width * raster.height;
   const src = raster.data as Uint8Array;
@@ -61,7 +64,8 @@ export function saturation(raster: Raster, out?: Uint8Array): GrayImage {
  * ```
  */
 export function medianBlur(img: GrayImage, k: number): GrayImage {
-  if (!Number.isInteger(k) || k < 1 || k % 2 === 0) throw new WsiError('InvalidArgument', `median kernel must be an odd positive integer, got ${k}`);
+  if (!Number.isInteger(k) || k < 1 || k % 2 === 0)
+    throw new WsiError('InvalidArgument', `median kernel must be an odd positive integer, got ${k}`);
   const { width: w, height: h, data } = img;
   const out = new Uint8Array(w * h);
   if (k === 1 || w === 0 || h === 0) {
@@ -128,7 +132,8 @@ export function medianBlur(img: GrayImage, k: number): GrayImage {
  * ```
  */
 export function medianThreshold(img: GrayImage, k: number, t: number): GrayImage {
-  if (!Number.isInteger(k) || k < 1 || k % 2 === 0) throw new WsiError('InvalidArgument', `median kernel must be an odd positive integer, got ${k}`);
+  if (!Number.isInteger(k) || k < 1 || k % 2 === 0)
+    throw new WsiError('InvalidArgument', `median kernel must be an odd positive integer, got ${k}`);
   const { width: w, height: h, data } = img;
   const r = k >> 1;
   const need = ((k * k) >> 1) + 1;
@@ -221,7 +226,16 @@ export function threshold(img: GrayImage, t: number): GrayImage {
  * Dilate (any 255 in the window) or erode (all inside pixels 255) of a 0/255 mask along one axis over
  * `[i − a, i − a + k − 1]`, pixels outside the image ignored; running counts, row-contiguous in both directions.
  */
-function morph1d(src: Uint8Array, dst: Uint8Array, w: number, h: number, k: number, horizontal: boolean, dilate: boolean, col: Int32Array): void {
+function morph1d(
+  src: Uint8Array,
+  dst: Uint8Array,
+  w: number,
+  h: number,
+  k: number,
+  horizontal: boolean,
+  dilate: boolean,
+  col: Int32Array,
+): void {
   const a = k >> 1;
   if (horizontal) {
     for (let y = 0; y < h; y++) {
@@ -243,7 +257,8 @@ function morph1d(src: Uint8Array, dst: Uint8Array, w: number, h: number, k: numb
     return;
   }
   col.fill(0, 0, w);
-  for (let y = 0; y <= Math.min(h - 1, k - 1 - a); y++) for (let x = 0; x < w; x++) if (src[y * w + x]) col[x] = (col[x] as number) + 1;
+  for (let y = 0; y <= Math.min(h - 1, k - 1 - a); y++)
+    for (let x = 0; x < w; x++) if (src[y * w + x]) col[x] = (col[x] as number) + 1;
   for (let y = 0; y < h; y++) {
     if (y > 0) {
       const yi = y - a + k - 1;
@@ -270,7 +285,8 @@ function morph1d(src: Uint8Array, dst: Uint8Array, w: number, h: number, k: numb
  * ```
  */
 export function closeMask(mask: GrayImage, k: number): GrayImage {
-  if (!Number.isInteger(k) || k < 0) throw new WsiError('InvalidArgument', `close kernel must be a non-negative integer, got ${k}`);
+  if (!Number.isInteger(k) || k < 0)
+    throw new WsiError('InvalidArgument', `close kernel must be a non-negative integer, got ${k}`);
   const { width: w, height: h } = mask;
   if (k <= 1) return { width: w, height: h, data: mask.data.slice() };
   const a = new Uint8Array(w * h);

@@ -11,13 +11,13 @@
  * @packageDocumentation
  */
 export const PACKAGE_NAME = '@wsi/patcher';
-export * from './image-ops.js';
 export * from './contours.js';
-export * from './polygon.js';
-export * from './presets.js';
-export * from './segment.js';
-export * from './resolution.js';
-export * from './grid.js';
-export * from './outputs.js';
 export * from './extract.js';
 export * from './generator.js';
+export * from './grid.js';
+export * from './image-ops.js';
+export * from './outputs.js';
+export * from './polygon.js';
+export * from './presets.js';
+export * from './resolution.js';
+export * from './segment.js';

@@ -83,11 +83,24 @@ export function writeTextAtomic(path: string, text: string): Promise<void> {
  */
 export function writeMaskPng(mask: GrayImage, path: string): Promise<void> {
   return atomic(path, (tmp) =>
-    sharp(mask.data, { raw: { width: mask.width, height: mask.height, channels: 1 }, limitInputPixels: false }).toColourspace('b-w').png().toFile(tmp),
+    sharp(mask.data, { raw: { width: mask.width, height: mask.height, channels: 1 }, limitInputPixels: false })
+      .toColourspace('b-w')
+      .png()
+      .toFile(tmp),
   );
 }
 
-function drawLine(img: Uint8Array, w: number, h: number, x0: number, y0: number, x1: number, y1: number, c: readonly number[], t = 1): void {
+function drawLine(
+  img: Uint8Array,
+  w: number,
+  h: number,
+  x0: number,
+  y0: number,
+  x1: number,
+  y1: number,
+  c: readonly number[],
+  t = 1,
+): void {
   let x = Math.round(x0);
   let y = Math.round(y0);
   const xe = Math.round(x1);
@@ -120,11 +133,29 @@ function drawLine(img: Uint8Array, w: number, h: number, x0: number, y0: number,
   }
 }
 
-function drawContour(img: Uint8Array, w: number, h: number, c: Contour, scale: number, colour: readonly number[], t: number): void {
+function drawContour(
+  img: Uint8Array,
+  w: number,
+  h: number,
+  c: Contour,
+  scale: number,
+  colour: readonly number[],
+  t: number,
+): void {
   const n = c.length >> 1;
   for (let i = 0; i < n; i++) {
     const j = (i + 1) % n;
-    drawLine(img, w, h, (c[i * 2] as number) * scale, (c[i * 2 + 1] as number) * scale, (c[j * 2] as number) * scale, (c[j * 2 + 1] as number) * scale, colour, t);
+    drawLine(
+      img,
+      w,
+      h,
+      (c[i * 2] as number) * scale,
+      (c[i * 2 + 1] as number) * scale,
+      (c[j * 2] as number) * scale,
+      (c[j * 2 + 1] as number) * scale,
+      colour,
+      t,
+    );
   }
 }
 
@@ -191,7 +222,16 @@ export function renderOverlay(
  * await writeOverlayPng(seg, coords, 256, 'out/a_overlay.png');
  * ```
  */
-export async function writeOverlayPng(seg: TissueSegmentation, coords: Int32Array | undefined, patchSizeLevel0: number, path: string): Promise<void> {
+export async function writeOverlayPng(
+  seg: TissueSegmentation,
+  coords: Int32Array | undefined,
+  patchSizeLevel0: number,
+  path: string,
+): Promise<void> {
   const o = renderOverlay(seg, coords, patchSizeLevel0);
-  await atomic(path, (tmp) => sharp(o.data, { raw: { width: o.width, height: o.height, channels: 3 }, limitInputPixels: false }).png().toFile(tmp));
+  await atomic(path, (tmp) =>
+    sharp(o.data, { raw: { width: o.width, height: o.height, channels: 3 }, limitInputPixels: false })
+      .png()
+      .toFile(tmp),
+  );
 }

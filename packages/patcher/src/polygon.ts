@@ -38,7 +38,8 @@ export class PolygonTester {
   constructor(points: Contour) {
     const n = points.length >> 1;
     const order = Array.from({ length: n }, (_, i) => i);
-    const yminOf = (i: number): number => Math.min(points[(i === 0 ? n - 1 : i - 1) * 2 + 1] as number, points[i * 2 + 1] as number);
+    const yminOf = (i: number): number =>
+      Math.min(points[(i === 0 ? n - 1 : i - 1) * 2 + 1] as number, points[i * 2 + 1] as number);
     order.sort((a, b) => yminOf(a) - yminOf(b));
     this.#edges = new Int32Array(n * 4);
     this.#ymin = new Int32Array(n);
@@ -97,7 +98,9 @@ export class PolygonTester {
     }
     // spans sorted by crossing x; border intervals sorted and merged
     const m = spans.length / 5;
-    const order = Array.from({ length: m }, (_, i) => i).sort((i, j) => (spans[i * 5 + 4] as number) - (spans[j * 5 + 4] as number));
+    const order = Array.from({ length: m }, (_, i) => i).sort(
+      (i, j) => (spans[i * 5 + 4] as number) - (spans[j * 5 + 4] as number),
+    );
     const sorted = new Int32Array(m * 4);
     const xs = new Float64Array(m);
     order.forEach((e, i) => {

@@ -69,20 +69,31 @@ export const PRESETS: Readonly<Record<PresetName, Readonly<SegmentationParams>>>
  * const p = segmentationParams('tcga', { aT: 1 });
  * ```
  */
-export function segmentationParams(preset: PresetName | string = 'clam-default', overrides: Partial<SegmentationParams> = {}): SegmentationParams {
+export function segmentationParams(
+  preset: PresetName | string = 'clam-default',
+  overrides: Partial<SegmentationParams> = {},
+): SegmentationParams {
   const p = PRESETS[preset as PresetName];
-  if (!p) throw new WsiError('InvalidArgument', `unknown preset '${preset}' (one of ${Object.keys(PRESETS).join(', ')})`);
+  if (!p)
+    throw new WsiError('InvalidArgument', `unknown preset '${preset}' (one of ${Object.keys(PRESETS).join(', ')})`);
   const out: SegmentationParams = { ...p };
-  for (const [k, v] of Object.entries(overrides)) if (v !== undefined) (out as unknown as Record<string, unknown>)[k] = v;
+  for (const [k, v] of Object.entries(overrides))
+    if (v !== undefined) (out as unknown as Record<string, unknown>)[k] = v;
   const bad = (msg: string): never => {
     throw new WsiError('InvalidArgument', msg, { details: { params: out } });
   };
   if (!Number.isInteger(out.segLevel) || out.segLevel < -1) bad(`segLevel must be −1 or a level, got ${out.segLevel}`);
-  if (!(Number.isInteger(out.sthresh) && out.sthresh >= 0 && out.sthresh <= 255)) bad(`sthresh must be an integer in 0..255, got ${out.sthresh}`);
-  if (!(Number.isInteger(out.mthresh) && out.mthresh >= 1 && out.mthresh % 2 === 1 && out.mthresh <= 255)) bad(`mthresh must be an odd integer ≥ 1, got ${out.mthresh}`);
-  if (!(Number.isInteger(out.close) && out.close >= 0 && out.close <= 255)) bad(`close must be an integer ≥ 0, got ${out.close}`);
-  for (const k of ['aT', 'aH'] as const) if (!(Number.isFinite(out[k]) && out[k] >= 0)) bad(`${k} must be ≥ 0, got ${out[k]}`);
-  if (!(Number.isInteger(out.maxNHoles) && out.maxNHoles >= 0)) bad(`maxNHoles must be an integer ≥ 0, got ${out.maxNHoles}`);
-  if (!(Number.isInteger(out.refPatchSize) && out.refPatchSize >= 1)) bad(`refPatchSize must be a positive integer, got ${out.refPatchSize}`);
+  if (!(Number.isInteger(out.sthresh) && out.sthresh >= 0 && out.sthresh <= 255))
+    bad(`sthresh must be an integer in 0..255, got ${out.sthresh}`);
+  if (!(Number.isInteger(out.mthresh) && out.mthresh >= 1 && out.mthresh % 2 === 1 && out.mthresh <= 255))
+    bad(`mthresh must be an odd integer ≥ 1, got ${out.mthresh}`);
+  if (!(Number.isInteger(out.close) && out.close >= 0 && out.close <= 255))
+    bad(`close must be an integer ≥ 0, got ${out.close}`);
+  for (const k of ['aT', 'aH'] as const)
+    if (!(Number.isFinite(out[k]) && out[k] >= 0)) bad(`${k} must be ≥ 0, got ${out[k]}`);
+  if (!(Number.isInteger(out.maxNHoles) && out.maxNHoles >= 0))
+    bad(`maxNHoles must be an integer ≥ 0, got ${out.maxNHoles}`);
+  if (!(Number.isInteger(out.refPatchSize) && out.refPatchSize >= 1))
+    bad(`refPatchSize must be a positive integer, got ${out.refPatchSize}`);
   return out;
 }

@@ -15,9 +15,19 @@ import { type Slide, type SlideLevel, WsiError } from '@wsi/core';
  */
 export function magnificationFromMpp(mpp: number): number {
   if (!(mpp > 0 && Number.isFinite(mpp))) throw new WsiError('InvalidArgument', `mpp must be > 0, got ${mpp}`);
-  const table: [number, number][] = [[0.16, 80], [0.2, 60], [0.3, 40], [0.6, 20], [1.2, 10], [2.4, 5]];
+  const table: [number, number][] = [
+    [0.16, 80],
+    [0.2, 60],
+    [0.3, 40],
+    [0.6, 20],
+    [1.2, 10],
+    [2.4, 5],
+  ];
   for (const [limit, mag] of table) if (mpp < limit) return mag;
-  throw new WsiError('InvalidArgument', `mpp ${mpp} is too coarse to infer a magnification (Trident's rule stops at 2.4 µm/px)`);
+  throw new WsiError(
+    'InvalidArgument',
+    `mpp ${mpp} is too coarse to infer a magnification (Trident's rule stops at 2.4 µm/px)`,
+  );
 }
 
 /**
@@ -69,10 +79,12 @@ export interface PatchPlan {
 }
 
 const posInt = (v: number | undefined, name: string, min = 1): void => {
-  if (v !== undefined && !(Number.isInteger(v) && v >= min)) throw new WsiError('InvalidArgument', `${name} must be an integer ≥ ${min}, got ${v}`);
+  if (v !== undefined && !(Number.isInteger(v) && v >= min))
+    throw new WsiError('InvalidArgument', `${name} must be an integer ≥ ${min}, got ${v}`);
 };
 const posNum = (v: number | undefined, name: string): void => {
-  if (v !== undefined && !(Number.isFinite(v) && v > 0)) throw new WsiError('InvalidArgument', `${name} must be > 0, got ${v}`);
+  if (v !== undefined && !(Number.isFinite(v) && v > 0))
+    throw new WsiError('InvalidArgument', `${name} must be > 0, got ${v}`);
 };
 
 /**
@@ -96,7 +108,8 @@ export function resolvePatchPlan(slide: Slide, res: PatchResolution): PatchPlan 
   const given = [res.magnification, res.mpp, res.level].filter((v) => v !== undefined).length;
   if (given > 1) throw new WsiError('InvalidArgument', 'give at most one of magnification, mpp and level');
   const overlap = res.overlap ?? 0;
-  if (overlap >= res.patchSize) throw new WsiError('InvalidArgument', `overlap ${overlap} must be smaller than the patch size ${res.patchSize}`);
+  if (overlap >= res.patchSize)
+    throw new WsiError('InvalidArgument', `overlap ${overlap} must be smaller than the patch size ${res.patchSize}`);
   const l0 = slide.levels[0] as SlideLevel;
   const mpp = res.slideMpp ?? (slide.mpp ? (slide.mpp.x + slide.mpp.y) / 2 : undefined);
   const objective = slide.objectivePower ?? (mpp !== undefined ? magnificationFromMpp(mpp) : undefined);
@@ -104,14 +117,22 @@ export function resolvePatchPlan(slide: Slide, res: PatchResolution): PatchPlan 
   let level: number;
   if (res.magnification !== undefined) {
     if (objective === undefined) {
-      throw new WsiError('InvalidArgument', 'the slide has neither an objective power nor an mpp: pass slideMpp (--slide-mpp) or patch by level', {
-        details: { magnification: res.magnification },
-      });
+      throw new WsiError(
+        'InvalidArgument',
+        'the slide has neither an objective power nor an mpp: pass slideMpp (--slide-mpp) or patch by level',
+        {
+          details: { magnification: res.magnification },
+        },
+      );
     }
     ds = objective / res.magnification;
     level = slide.bestLevelForDownsample(ds);
   } else if (res.mpp !== undefined) {
-    if (mpp === undefined) throw new WsiError('InvalidArgument', 'the slide has no mpp: pass slideMpp (--slide-mpp) or patch by level or magnification');
+    if (mpp === undefined)
+      throw new WsiError(
+        'InvalidArgument',
+        'the slide has no mpp: pass slideMpp (--slide-mpp) or patch by level or magnification',
+      );
     ds = res.mpp / mpp;
     level = slide.bestLevelForDownsample(ds);
   } else {
@@ -121,7 +142,10 @@ export function resolvePatchPlan(slide: Slide, res: PatchResolution): PatchPlan 
     ds = l.downsample;
   }
   if (ds < 1 - 1e-6) {
-    throw new WsiError('InvalidArgument', `the requested resolution is finer than level 0 (downsample ${ds.toFixed(3)}); upsampling is not supported`);
+    throw new WsiError(
+      'InvalidArgument',
+      `the requested resolution is finer than level 0 (downsample ${ds.toFixed(3)}); upsampling is not supported`,
+    );
   }
   const lvl = slide.levels[level] as SlideLevel;
   const downsample: [number, number] = [l0.width / lvl.width, l0.height / lvl.height];
@@ -132,9 +156,13 @@ export function resolvePatchPlan(slide: Slide, res: PatchResolution): PatchPlan 
   const step = res.patchSize - overlap;
   const stepLevel0 = Math.max(1, Math.round(step * (native ? snap(lvl.downsample) : ds)));
   if (patchSizeLevel0 > l0.width || patchSizeLevel0 > l0.height) {
-    throw new WsiError('InvalidArgument', `a patch of ${patchSizeLevel0} level-0 px is larger than the slide (${l0.width} × ${l0.height})`, {
-      details: { patchSizeLevel0, width: l0.width, height: l0.height },
-    });
+    throw new WsiError(
+      'InvalidArgument',
+      `a patch of ${patchSizeLevel0} level-0 px is larger than the slide (${l0.width} × ${l0.height})`,
+      {
+        details: { patchSizeLevel0, width: l0.width, height: l0.height },
+      },
+    );
   }
   const targetMagnification = objective !== undefined ? round3(objective / ds) : undefined;
   return {

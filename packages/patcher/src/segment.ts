@@ -2,10 +2,18 @@
  * CLAM's tissue segmentation (`WholeSlideImage.segmentTissue`): saturation → median blur → threshold (fixed or
  * Otsu) → close → borders with holes → area filters in units of a 512² level-0 reference patch.
  */
-import { type Raster, type Slide, type SlideLevel, WsiError, throwIfAborted } from '@wsi/core';
+import { type Raster, type Slide, type SlideLevel, throwIfAborted, WsiError } from '@wsi/core';
 import { readLevel } from '@wsi/reader';
 import { type Contour, contourArea, findContours } from './contours.js';
-import { type GrayImage, closeMask, medianBlur, medianThreshold, otsuThreshold, saturation, threshold } from './image-ops.js';
+import {
+  closeMask,
+  type GrayImage,
+  medianBlur,
+  medianThreshold,
+  otsuThreshold,
+  saturation,
+  threshold,
+} from './image-ops.js';
 import { rowTable } from './polygon.js';
 import type { SegmentationParams } from './presets.js';
 
@@ -61,7 +69,11 @@ export interface TissueSegmentation {
  * const seg = segmentImage(levelRaster, [16, 16], segmentationParams('tcga'));
  * ```
  */
-export function segmentImage(image: Raster, downsample: [number, number], params: SegmentationParams): TissueSegmentation {
+export function segmentImage(
+  image: Raster,
+  downsample: [number, number],
+  params: SegmentationParams,
+): TissueSegmentation {
   const s = saturation(image);
   let t = params.sthresh;
   let thresholded: GrayImage;
@@ -93,7 +105,18 @@ export function segmentImage(image: Raster, downsample: [number, number], params
     regions.push({ contour: outer, holes: kept, area });
   }
   const mask = rasterizeRegions(regions, image.width, image.height);
-  return { level: -1, downsample, width: image.width, height: image.height, threshold: t, binary, mask, regions, params, image };
+  return {
+    level: -1,
+    downsample,
+    width: image.width,
+    height: image.height,
+    threshold: t,
+    binary,
+    mask,
+    regions,
+    params,
+    image,
+  };
 }
 
 /**
@@ -123,7 +146,8 @@ export function rasterizeRegions(regions: readonly TissueRegion[], width: number
     for (let y = Math.max(0, outer.minY); y <= Math.min(height - 1, outer.maxY); y++) {
       row.fill(0, x0, x1 + 1);
       const xs = outer.xs[y - outer.minY] as number[];
-      for (let k = 0; k + 1 < xs.length; k += 2) fill(row, Math.ceil(xs[k] as number), Math.floor(xs[k + 1] as number), 1);
+      for (let k = 0; k + 1 < xs.length; k += 2)
+        fill(row, Math.ceil(xs[k] as number), Math.floor(xs[k + 1] as number), 1);
       const on = outer.on[y - outer.minY] as number[];
       for (let k = 0; k < on.length; k += 2) fill(row, on[k] as number, on[k + 1] as number, 1);
       for (const h of holeTables) {
@@ -160,7 +184,8 @@ function fill(row: Uint8Array, a: number, b: number, v: number): void {
  */
 export function segmentationLevel(slide: Slide, segLevel: number): number {
   if (segLevel >= 0) {
-    if (segLevel >= slide.levels.length) throw new WsiError('InvalidArgument', `segmentation level ${segLevel} outside 0..${slide.levels.length - 1}`);
+    if (segLevel >= slide.levels.length)
+      throw new WsiError('InvalidArgument', `segmentation level ${segLevel} outside 0..${slide.levels.length - 1}`);
     return segLevel;
   }
   return slide.bestLevelForDownsample(64);

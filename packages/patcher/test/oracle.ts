@@ -2,12 +2,13 @@
  * Test helper: runs the OpenCV reference (clam_reference.py) on the exact pixels a segmentation used, and
  * compares masks and coordinates.
  */
+
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SYSTEM_PYTHON } from '@wsi/testing';
-import { spawnSync } from 'node:child_process';
 import type { SegmentationParams, TissueSegmentation } from '../src/index.js';
 
 const SCRIPT = join(dirname(fileURLToPath(import.meta.url)), 'clam_reference.py');
@@ -21,7 +22,11 @@ export interface OracleResult {
   coords?: [number, number][];
 }
 
-export function runClamReference(seg: TissueSegmentation, params: SegmentationParams, patch?: { size0: number; step0: number }): OracleResult {
+export function runClamReference(
+  seg: TissueSegmentation,
+  params: SegmentationParams,
+  patch?: { size0: number; step0: number },
+): OracleResult {
   const dir = mkdtempSync(join(tmpdir(), 'wsi-oracle-'));
   try {
     const img = seg.image;
@@ -47,10 +52,18 @@ export function runClamReference(seg: TissueSegmentation, params: SegmentationPa
       binary_out: join(dir, 'binary.raw'),
     };
     writeFileSync(join(dir, 'req.json'), JSON.stringify(req));
-    const r = spawnSync(SYSTEM_PYTHON, [SCRIPT, join(dir, 'req.json')], { encoding: 'utf8', timeout: 300_000, maxBuffer: 1 << 28 });
+    const r = spawnSync(SYSTEM_PYTHON, [SCRIPT, join(dir, 'req.json')], {
+      encoding: 'utf8',
+      timeout: 300_000,
+      maxBuffer: 1 << 28,
+    });
     if (r.status !== 0) throw new Error(`reference failed: ${r.stderr}`);
     const out = JSON.parse(r.stdout.trim().split('\n').at(-1) as string) as Omit<OracleResult, 'mask' | 'binary'>;
-    return { ...out, mask: new Uint8Array(readFileSync(join(dir, 'mask.raw'))), binary: new Uint8Array(readFileSync(join(dir, 'binary.raw'))) };
+    return {
+      ...out,
+      mask: new Uint8Array(readFileSync(join(dir, 'mask.raw'))),
+      binary: new Uint8Array(readFileSync(join(dir, 'binary.raw'))),
+    };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -70,7 +83,10 @@ export function iou(a: Uint8Array, b: Uint8Array): number {
 }
 
 /** Fraction of the union of two coordinate sets found in both (1 when both are empty). */
-export function coordAgreement(ours: Int32Array, ref: readonly [number, number][]): { agreement: number; ours: number; ref: number; common: number } {
+export function coordAgreement(
+  ours: Int32Array,
+  ref: readonly [number, number][],
+): { agreement: number; ours: number; ref: number; common: number } {
   const a = new Set<string>();
   for (let i = 0; i < ours.length; i += 2) a.add(`${ours[i]},${ours[i + 1]}`);
   const b = new Set(ref.map(([x, y]) => `${x},${y}`));

@@ -35,7 +35,8 @@ export class SlideReader {
 
   constructor(options: SlideReaderOptions = {}) {
     const { maxOpenSlides = 8, tileCacheBytes = 128 << 20, ...rest } = options;
-    if (!(Number.isInteger(maxOpenSlides) && maxOpenSlides >= 1)) throw new WsiError('InvalidArgument', `maxOpenSlides must be ≥ 1, got ${maxOpenSlides}`);
+    if (!(Number.isInteger(maxOpenSlides) && maxOpenSlides >= 1))
+      throw new WsiError('InvalidArgument', `maxOpenSlides must be ≥ 1, got ${maxOpenSlides}`);
     this.#max = maxOpenSlides;
     this.cache = new TileCache(tileCacheBytes);
     this.#options = { ...rest, cache: this.cache };
@@ -68,7 +69,10 @@ export class SlideReader {
   }
 
   /** A patch: `offset` in level-0 pixels, `size` in pixels of `level` (a number for a square). */
-  async readPatch(path: string, options: { offset: readonly [number, number]; level?: number; size: number | readonly [number, number] }): Promise<Raster> {
+  async readPatch(
+    path: string,
+    options: { offset: readonly [number, number]; level?: number; size: number | readonly [number, number] },
+  ): Promise<Raster> {
     const s = await this.slide(path);
     const [width, height] = typeof options.size === 'number' ? [options.size, options.size] : options.size;
     return s.readRegion({ x: options.offset[0], y: options.offset[1], level: options.level ?? 0, width, height });

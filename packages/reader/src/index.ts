@@ -12,22 +12,29 @@
  * @packageDocumentation
  */
 export const PACKAGE_NAME = '@wsi/reader';
-export * from './decode/index.js';
-export * from './tiff/tags.js';
-export { TiffIfd, type TiffEntry, type TiffContext } from './tiff/ifd.js';
-export { parseTiff, isTiffHeader, TIFF_LIMITS, type TiffFile } from './tiff/parser.js';
-export { TiffImage, IMAGE_LIMITS, type TileLocation } from './tiff/image.js';
-export { formatDouble, tiffProperties, levelProperties } from './tiff/properties.js';
-export * from './formats/index.js';
-export { TiledSlide, type TiledSlideInit, type TiledSlideOptions, type ReadRegionsOptions, type RegionResult, raceAbort } from './slide/tiled-slide.js';
-export { BufferPool, sharedBufferPool, DEFAULT_POOL_BYTES } from './slide/buffer-pool.js';
-export { TiffSlide, type TiffSlideInit, type TiffSlideOptions, type RawTile } from './slide/tiff-slide.js';
-export { TileCache, DEFAULT_TILE_CACHE_BYTES } from './slide/tile-cache.js';
-export { copyWindow, bilinearShift, subpixel, type TileGrid, type TileFetcher } from './slide/region.js';
-export { pixelLayout, toLayout, type PixelLayout } from './slide/pixels.js';
-export { openSlide, REMOTE_BLOCK_SIZE, type OpenSlideOptions } from './open.js';
-export { read, readLevel, thumbnail, DEFAULT_LEVEL_PIXEL_BUDGET, type ReadRequest } from './read.js';
-export { resizeRaster } from './resize.js';
-export { SlideReader, type SlideReaderOptions } from './facade.js';
-export { compositeOnto, parseBackground, type BackgroundColor, type RegionReadOptions } from './slide/background.js';
 export * from './anonymize/index.js';
+export * from './decode/index.js';
+export { SlideReader, type SlideReaderOptions } from './facade.js';
+export * from './formats/index.js';
+export { type OpenSlideOptions, openSlide, REMOTE_BLOCK_SIZE } from './open.js';
+export { DEFAULT_LEVEL_PIXEL_BUDGET, type ReadRequest, read, readLevel, thumbnail } from './read.js';
+export { resizeRaster } from './resize.js';
+export { type BackgroundColor, compositeOnto, parseBackground, type RegionReadOptions } from './slide/background.js';
+export { BufferPool, DEFAULT_POOL_BYTES, sharedBufferPool } from './slide/buffer-pool.js';
+export { type PixelLayout, pixelLayout, toLayout } from './slide/pixels.js';
+export { bilinearShift, copyWindow, subpixel, type TileFetcher, type TileGrid } from './slide/region.js';
+export { type RawTile, TiffSlide, type TiffSlideInit, type TiffSlideOptions } from './slide/tiff-slide.js';
+export { DEFAULT_TILE_CACHE_BYTES, TileCache } from './slide/tile-cache.js';
+export {
+  type ReadRegionsOptions,
+  type RegionResult,
+  raceAbort,
+  TiledSlide,
+  type TiledSlideInit,
+  type TiledSlideOptions,
+} from './slide/tiled-slide.js';
+export { type TiffContext, type TiffEntry, TiffIfd } from './tiff/ifd.js';
+export { IMAGE_LIMITS, TiffImage, type TileLocation } from './tiff/image.js';
+export { isTiffHeader, parseTiff, TIFF_LIMITS, type TiffFile } from './tiff/parser.js';
+export { formatDouble, levelProperties, tiffProperties } from './tiff/properties.js';
+export * from './tiff/tags.js';

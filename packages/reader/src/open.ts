@@ -2,7 +2,14 @@
  * `openSlide`: a path, an `http(s)://` URL (range requests behind a block cache) or a ByteSource → a slide,
  * detected by content.
  */
-import { type ByteSource, type OpenByteSourceOptions, type Slide, WsiError, isWsiError, openByteSource } from '@wsi/core';
+import {
+  type ByteSource,
+  isWsiError,
+  type OpenByteSourceOptions,
+  openByteSource,
+  type Slide,
+  WsiError,
+} from '@wsi/core';
 import { type DicomWebOptions, isDicomInput, openDicomSlide } from './formats/dicom/index.js';
 import { slideFormats } from './formats/index.js';
 import type { TiffSlide, TiffSlideOptions } from './slide/tiff-slide.js';
@@ -46,15 +53,21 @@ export const REMOTE_BLOCK_SIZE = 16 * 1024;
  * await slide.close();
  * ```
  */
-export async function openSlide(input: string | URL | ByteSource | Uint8Array | readonly string[], options: OpenSlideOptions = {}): Promise<TiffSlide> {
+export async function openSlide(
+  input: string | URL | ByteSource | Uint8Array | readonly string[],
+  options: OpenSlideOptions = {},
+): Promise<TiffSlide> {
   // DICOM series: a folder, a list of .dcm files or a dicomweb+http(s):// URL (single .dcm files are detected below)
-  if (await isDicomInput(input)) return (await openDicomSlide(input as string | readonly string[], options)) as Slide as TiffSlide;
+  if (await isDicomInput(input))
+    return (await openDicomSlide(input as string | readonly string[], options)) as Slide as TiffSlide;
   if (Array.isArray(input)) throw new WsiError('InvalidArgument', 'a list of paths must name DICOM files');
   const remote = (typeof input === 'string' || input instanceof URL) && /^https?:\/\//i.test(String(input));
   const sourceOptions = options.source ?? {};
   const source = await openByteSource(
     input as string | URL | ByteSource | Uint8Array,
-    remote && sourceOptions.cache === undefined ? { ...sourceOptions, cache: { blockSize: REMOTE_BLOCK_SIZE } } : sourceOptions,
+    remote && sourceOptions.cache === undefined
+      ? { ...sourceOptions, cache: { blockSize: REMOTE_BLOCK_SIZE } }
+      : sourceOptions,
   );
   try {
     const size = await source.size();

@@ -35,12 +35,17 @@ export interface ReadRequest extends SlideReadOptions {
 export async function read(slide: Slide, req: ReadRequest): Promise<Raster> {
   let ds = req.downsample ?? 1;
   if (req.mpp !== undefined) {
-    if (!slide.mpp) throw new WsiError('InvalidArgument', 'read({ mpp }) needs a slide with a known mpp; pass downsample instead');
+    if (!slide.mpp)
+      throw new WsiError('InvalidArgument', 'read({ mpp }) needs a slide with a known mpp; pass downsample instead');
     ds = req.mpp / ((slide.mpp.x + slide.mpp.y) / 2);
   }
   if (!(ds > 0 && Number.isFinite(ds))) throw new WsiError('InvalidArgument', `downsample must be > 0, got ${ds}`);
-  for (const [k, v] of [['width', req.width], ['height', req.height]] as const) {
-    if (!Number.isInteger(v) || v < 0) throw new WsiError('InvalidArgument', `${k} must be a non-negative integer, got ${v}`);
+  for (const [k, v] of [
+    ['width', req.width],
+    ['height', req.height],
+  ] as const) {
+    if (!Number.isInteger(v) || v < 0)
+      throw new WsiError('InvalidArgument', `${k} must be a non-negative integer, got ${v}`);
   }
   const level = slide.bestLevelForDownsample(ds);
   const lds = (slide.levels[level] as SlideLevel).downsample;
@@ -49,7 +54,10 @@ export async function read(slide: Slide, req: ReadRequest): Promise<Raster> {
   const h = Math.max(1, Math.round(req.height * scale));
   const opts = req.signal ? { signal: req.signal } : {};
   const bg = req.background === undefined ? undefined : parseBackground(req.background);
-  const region = await slide.readRegion({ x: Math.round(req.x), y: Math.round(req.y), level, width: w, height: h }, opts);
+  const region = await slide.readRegion(
+    { x: Math.round(req.x), y: Math.round(req.y), level, width: w, height: h },
+    opts,
+  );
   if (bg) compositeOnto(region, bg);
   return w === req.width && h === req.height ? region : resizeRaster(region, req.width, req.height);
 }
@@ -62,16 +70,27 @@ export async function read(slide: Slide, req: ReadRequest): Promise<Raster> {
  * const lowest = await readLevel(slide, slide.levels.length - 1);
  * ```
  */
-export async function readLevel(slide: Slide, level: number, options: SlideReadOptions & { maxPixels?: number } = {}): Promise<Raster> {
+export async function readLevel(
+  slide: Slide,
+  level: number,
+  options: SlideReadOptions & { maxPixels?: number } = {},
+): Promise<Raster> {
   const l = slide.levels[level];
   if (!l) throw new WsiError('OutOfBounds', `level ${level} outside 0..${slide.levels.length - 1}`);
   const budget = options.maxPixels ?? DEFAULT_LEVEL_PIXEL_BUDGET;
   if (l.width * l.height > budget) {
-    throw new WsiError('InvalidArgument', `level ${level} is ${l.width}×${l.height} = ${l.width * l.height} px, over the budget of ${budget}; read a smaller level or regions`, {
-      details: { level, width: l.width, height: l.height, maxPixels: budget },
-    });
+    throw new WsiError(
+      'InvalidArgument',
+      `level ${level} is ${l.width}×${l.height} = ${l.width * l.height} px, over the budget of ${budget}; read a smaller level or regions`,
+      {
+        details: { level, width: l.width, height: l.height, maxPixels: budget },
+      },
+    );
   }
-  return slide.readRegion({ x: 0, y: 0, level, width: l.width, height: l.height }, options.signal ? { signal: options.signal } : {});
+  return slide.readRegion(
+    { x: 0, y: 0, level, width: l.width, height: l.height },
+    options.signal ? { signal: options.signal } : {},
+  );
 }
 
 /**
@@ -84,7 +103,8 @@ export async function readLevel(slide: Slide, level: number, options: SlideReadO
  * ```
  */
 export async function thumbnail(slide: Slide, maxSize: number, options: SlideReadOptions = {}): Promise<Raster> {
-  if (!Number.isInteger(maxSize) || maxSize < 1) throw new WsiError('InvalidArgument', `maxSize must be a positive integer, got ${maxSize}`);
+  if (!Number.isInteger(maxSize) || maxSize < 1)
+    throw new WsiError('InvalidArgument', `maxSize must be a positive integer, got ${maxSize}`);
   const l0 = slide.levels[0] as SlideLevel;
   const ds = Math.max(l0.width / maxSize, l0.height / maxSize);
   const w = Math.max(1, Math.round(l0.width / Math.max(ds, 1)));

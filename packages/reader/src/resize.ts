@@ -1,7 +1,7 @@
 /**
  * Resampling with sharp (libvips): the one place the reader resizes pixels.
  */
-import { type Raster, WsiError, createRaster } from '@wsi/core';
+import { createRaster, type Raster, WsiError } from '@wsi/core';
 import sharp from 'sharp';
 
 /**

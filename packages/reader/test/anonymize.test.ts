@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MemorySource, isWsiError } from '@wsi/core';
+import { isWsiError, MemorySource } from '@wsi/core';
 import { syntheticTissue, writePhilipsTiff } from '@wsi/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { anonymizeSlide } from '../src/anonymize/anonymize.js';
@@ -15,7 +15,8 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('scrubDescription', () => {
   it('drops identifying Aperio pairs and keeps the rest in order', () => {
-    const d = 'Aperio Image Library v12.0.15\r\n2220x2967 (240x240) JPEG/RGB Q=70|AppMag = 20|Filename = CMU-1|Date = 12/29/09|Time = 09:59:15|User = b414003d|MPP = 0.4990|ScanScope ID = CPAPERIOCS';
+    const d =
+      'Aperio Image Library v12.0.15\r\n2220x2967 (240x240) JPEG/RGB Q=70|AppMag = 20|Filename = CMU-1|Date = 12/29/09|Time = 09:59:15|User = b414003d|MPP = 0.4990|ScanScope ID = CPAPERIOCS';
     const r = scrubDescription(d);
     expect(r.text).toBe('Aperio Image Library v12.0.15\r\n2220x2967 (240x240) JPEG/RGB Q=70|AppMag = 20|MPP = 0.4990');
     expect(r.removed).toEqual(['Filename', 'Date', 'Time', 'User', 'ScanScope ID']);
@@ -62,7 +63,12 @@ describe('anonymizeSlide', () => {
   it('Philips: label/macro pages and XML base64 images removed, barcode and source file scrubbed', async () => {
     for (const associated of ['pages', 'xml'] as const) {
       const input = join(dir, `philips-${associated}.tiff`);
-      await writePhilipsTiff(input, { source: syntheticTissue({ width: 600, height: 500, seed: 1 }), levels: 2, associated, barcode: 'PATIENT-1234' });
+      await writePhilipsTiff(input, {
+        source: syntheticTissue({ width: 600, height: 500, seed: 1 }),
+        levels: 2,
+        associated,
+        barcode: 'PATIENT-1234',
+      });
       const out = join(dir, `philips-${associated}-anon.tiff`);
       const report = await anonymizeSlide(input, out);
       expect(report.removedImages.sort()).toEqual(['label', 'macro']);

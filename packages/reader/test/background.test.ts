@@ -1,4 +1,4 @@
-import { MemorySource, isWsiError } from '@wsi/core';
+import { isWsiError, MemorySource } from '@wsi/core';
 import { describe, expect, it } from 'vitest';
 import { openSlide } from '../src/open.js';
 import { read } from '../src/read.js';
@@ -58,7 +58,14 @@ describe('background option', () => {
     compositeOnto(copy, [255, 255, 255]);
     const c = (plain.data as Uint8Array)[edge]!;
     expect(copy.data[edge]).toBe(Math.round((c * a + 255 * (255 - a)) / 255));
-    const viaRead = await read(slide, { x: 33, y: 0, width: 20, height: 4, downsample: 2, background: [255, 255, 255] });
+    const viaRead = await read(slide, {
+      x: 33,
+      y: 0,
+      width: 20,
+      height: 4,
+      downsample: 2,
+      background: [255, 255, 255],
+    });
     expect(Buffer.compare(Buffer.from(viaRead.data as Uint8Array), Buffer.from(copy.data))).toBe(0);
     await slide.close();
   });

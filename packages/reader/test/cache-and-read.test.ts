@@ -1,4 +1,4 @@
-import { MemorySource, type Raster, createRaster } from '@wsi/core';
+import { createRaster, MemorySource, type Raster } from '@wsi/core';
 import { fixture } from '@wsi/testing';
 import { describe, expect, it } from 'vitest';
 import { SlideReader } from '../src/facade.js';
@@ -76,18 +76,22 @@ describe('read / readLevel / thumbnail / SlideReader', () => {
   });
 
   const svs = fixture('aperio/CMU-1-Small-Region.svs');
-  it.skipIf(!svs)('SlideReader keeps slides open and reads patches (skipped without CMU-1-Small-Region)', async () => {
-    const reader = new SlideReader({ maxOpenSlides: 1 });
-    const patch = await reader.readPatch(svs as string, { offset: [240, 480], level: 0, size: 240 });
-    const again = await reader.readPatch(svs as string, { offset: [240, 480], level: 0, size: 240 });
-    expect(Buffer.compare(Buffer.from(patch.data as Uint8Array), Buffer.from(again.data as Uint8Array))).toBe(0);
-    expect(reader.cache.hits).toBeGreaterThan(0);
-    const whole = await reader.readSlide(svs as string, { level: 0 });
-    expect([whole.width, whole.height]).toEqual([2220, 2967]);
-    const s = await reader.slide(svs as string);
-    expect((await s.readIccProfile())?.length ?? 0).toBe(Number(s.properties['openslide.icc-size'] ?? 0));
-    const raw = await s.readRawTile(0, 0, 0);
-    expect(raw?.compression).toBe(7);
-    await reader.close();
-  }, 30_000);
+  it.skipIf(!svs)(
+    'SlideReader keeps slides open and reads patches (skipped without CMU-1-Small-Region)',
+    async () => {
+      const reader = new SlideReader({ maxOpenSlides: 1 });
+      const patch = await reader.readPatch(svs as string, { offset: [240, 480], level: 0, size: 240 });
+      const again = await reader.readPatch(svs as string, { offset: [240, 480], level: 0, size: 240 });
+      expect(Buffer.compare(Buffer.from(patch.data as Uint8Array), Buffer.from(again.data as Uint8Array))).toBe(0);
+      expect(reader.cache.hits).toBeGreaterThan(0);
+      const whole = await reader.readSlide(svs as string, { level: 0 });
+      expect([whole.width, whole.height]).toEqual([2220, 2967]);
+      const s = await reader.slide(svs as string);
+      expect((await s.readIccProfile())?.length ?? 0).toBe(Number(s.properties['openslide.icc-size'] ?? 0));
+      const raw = await s.readRawTile(0, 0, 0);
+      expect(raw?.compression).toBe(7);
+      await reader.close();
+    },
+    30_000,
+  );
 });

@@ -25,10 +25,21 @@ function jpegTiff(): Uint8Array {
       const rgb = gradientTile(T, T, c * T, r * T);
       const rgba = new Uint8Array(T * T * 4);
       for (let i = 0; i < T * T; i++) rgba.set([rgb[i * 3]!, rgb[i * 3 + 1]!, (c * 60 + r * 40) & 255, 255], i * 4);
-      tiles.push(new Uint8Array(tj.compressSync(Buffer.from(rgba), { format: tj.FORMAT_RGBA, width: T, height: T, quality: 90, subsampling: tj.SAMP_420 })));
+      tiles.push(
+        new Uint8Array(
+          tj.compressSync(Buffer.from(rgba), {
+            format: tj.FORMAT_RGBA,
+            width: T,
+            height: T,
+            quality: 90,
+            subsampling: tj.SAMP_420,
+          }),
+        ),
+      );
     }
   }
-  return buildTiff([{ width: 240, height: 170, tileWidth: T, tileHeight: T, tiles, compression: 7, photometric: 6 }]).bytes;
+  return buildTiff([{ width: 240, height: 170, tileWidth: T, tileHeight: T, tiles, compression: 7, photometric: 6 }])
+    .bytes;
 }
 
 const regions: Region[] = [
@@ -92,7 +103,9 @@ describe('fast JPEG read path', () => {
     expect(r.data).toBe(into);
     const fresh = await decodeTile(raw, img.decodeInfo(1));
     expect(fresh.data).not.toBe(into);
-    expect(Buffer.from(fresh.data.buffer, fresh.data.byteOffset, fresh.data.byteLength).equals(Buffer.from(into))).toBe(true);
+    expect(Buffer.from(fresh.data.buffer, fresh.data.byteOffset, fresh.data.byteLength).equals(Buffer.from(into))).toBe(
+      true,
+    );
     await slide.close();
   });
 
@@ -110,7 +123,9 @@ describe('fast JPEG read path', () => {
       let sum = 0;
       for (let i = 0; i < into.length; i++) sum += Math.abs(into[i]! - ref.data[i]!);
       expect(sum / into.length).toBeLessThan(2);
-      await expect(decodeTile(raw.subarray(0, 40), img.decodeInfo(1))).rejects.toSatisfy((e) => isWsiError(e, 'CorruptFile'));
+      await expect(decodeTile(raw.subarray(0, 40), img.decodeInfo(1))).rejects.toSatisfy((e) =>
+        isWsiError(e, 'CorruptFile'),
+      );
     } finally {
       setJpegBackend('native');
     }
@@ -158,10 +173,12 @@ describe('fast JPEG read path', () => {
   it('recycling reuses pixel buffers across a scan', async () => {
     const slide = await openSlide(new MemorySource(bytes));
     const grid: Region[] = [];
-    for (let k = 0; k < 40; k++) grid.push({ x: (k % 3) * 64, y: (Math.floor(k / 3) % 2) * 64, level: 0, width: 64, height: 64 });
+    for (let k = 0; k < 40; k++)
+      grid.push({ x: (k % 3) * 64, y: (Math.floor(k / 3) % 2) * 64, level: 0, width: 64, height: 64 });
     const before = sharedBufferPool.reused;
     const seen = new Set<ArrayBufferLike>();
-    for await (const { raster } of slide.readRegions(grid, { concurrency: 2, recycle: true })) seen.add(raster.data.buffer);
+    for await (const { raster } of slide.readRegions(grid, { concurrency: 2, recycle: true }))
+      seen.add(raster.data.buffer);
     expect(sharedBufferPool.reused).toBeGreaterThan(before);
     expect(seen.size).toBeLessThan(grid.length);
     await slide.close();
@@ -172,10 +189,14 @@ describe('fast JPEG read path', () => {
     let n = 0;
     for await (const _ of slide.readRegions(regions, { concurrency: 2 })) if (++n === 2) break;
     expect(n).toBe(2);
-    await expect(slide.readRegions(regions, { concurrency: 0 }).next()).rejects.toSatisfy((e) => isWsiError(e, 'InvalidArgument'));
+    await expect(slide.readRegions(regions, { concurrency: 0 }).next()).rejects.toSatisfy((e) =>
+      isWsiError(e, 'InvalidArgument'),
+    );
     const ac = new AbortController();
     ac.abort();
-    await expect(slide.readRegions(regions, { signal: ac.signal }).next()).rejects.toSatisfy((e) => isWsiError(e, 'Aborted'));
+    await expect(slide.readRegions(regions, { signal: ac.signal }).next()).rejects.toSatisfy((e) =>
+      isWsiError(e, 'Aborted'),
+    );
     await slide.close();
   });
 
@@ -190,7 +211,11 @@ describe('fast JPEG read path', () => {
       expect(Buffer.from(seq[i]!).equals(Buffer.from(direct))).toBe(true);
     }
     const random = new TileReadAhead(img);
-    for (const [c, r] of [[3, 2], [0, 0], [2, 1]] as const) {
+    for (const [c, r] of [
+      [3, 2],
+      [0, 0],
+      [2, 1],
+    ] as const) {
       expect(Buffer.from((await random.read(c, r))!).equals(Buffer.from((await img.readTileBytes(c, r))!))).toBe(true);
     }
     expect(random.reads).toBe(3); // not sequential: no read-ahead

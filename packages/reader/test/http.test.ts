@@ -1,9 +1,9 @@
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { readFileSync } from 'node:fs';
 import { fixture } from '@wsi/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REMOTE_BLOCK_SIZE, openSlide } from '../src/open.js';
+import { openSlide, REMOTE_BLOCK_SIZE } from '../src/open.js';
 
 const path = fixture('aperio/CMU-1-Small-Region.svs');
 const tcgaPath = fixture('aperio/tcga-cr-7395-01a-01-ts1.svs');
@@ -32,7 +32,11 @@ describe.skipIf(!path)('over HTTP with Range requests (skipped without the CMU-1
     }
     const body = bytes.subarray(start, end + 1);
     served += body.length;
-    res.writeHead(206, { 'Content-Range': `bytes ${start}-${end}/${bytes.length}`, 'Content-Length': body.length, 'Accept-Ranges': 'bytes' });
+    res.writeHead(206, {
+      'Content-Range': `bytes ${start}-${end}/${bytes.length}`,
+      'Content-Length': body.length,
+      'Accept-Ranges': 'bytes',
+    });
     res.end(body);
   });
 
@@ -80,30 +84,38 @@ describe.skipIf(!path)('over HTTP with Range requests (skipped without the CMU-1
     console.log(`HTTP, CMU-1-Small-Region.svs (${bytes.length} bytes):\n  ${lines.join('\n  ')}`);
     await local.close();
   }, 60_000);
-  it.skipIf(!tcgaPath)('a 3.9 MB JPEG 2000 SVS opens with a few 16 KiB requests; every level reads as locally', async () => {
-    const local = await openSlide(tcgaPath as string);
-    served = 0;
-    requests = 0;
-    const remote = await openSlide(url.replace('CMU-1-Small-Region', 'tcga'));
-    const openBytes = served;
-    const openRequests = requests;
-    expect(remote.levels).toEqual(local.levels);
-    const reads: string[] = [];
-    for (const r of [
-      { x: 1200, y: 900, level: 0, width: 256, height: 256 },
-      { x: 1201, y: 901, level: 1, width: 256, height: 256 },
-    ]) {
-      const before = served;
-      const beforeReq = requests;
-      const a = await remote.readRegion(r);
-      const b = await local.readRegion(r);
-      expect(Buffer.compare(Buffer.from(a.data as Uint8Array), Buffer.from(b.data as Uint8Array))).toBe(0);
-      reads.push(`L${r.level} ${r.width}×${r.height}@(${r.x},${r.y}) ${served - before} B/${requests - beforeReq} req`);
-    }
-    console.log(`HTTP, tcga-cr-7395-01a-01-ts1.svs (${tcga?.length} bytes): open ${openBytes} B in ${openRequests} requests (incl. HEAD); ${reads.join('; ')}`);
-    expect(openBytes).toBeLessThan(64 * 1024);
-    expect(openRequests).toBeLessThanOrEqual(6);
-    await remote.close();
-    await local.close();
-  }, 60_000);
+  it.skipIf(!tcgaPath)(
+    'a 3.9 MB JPEG 2000 SVS opens with a few 16 KiB requests; every level reads as locally',
+    async () => {
+      const local = await openSlide(tcgaPath as string);
+      served = 0;
+      requests = 0;
+      const remote = await openSlide(url.replace('CMU-1-Small-Region', 'tcga'));
+      const openBytes = served;
+      const openRequests = requests;
+      expect(remote.levels).toEqual(local.levels);
+      const reads: string[] = [];
+      for (const r of [
+        { x: 1200, y: 900, level: 0, width: 256, height: 256 },
+        { x: 1201, y: 901, level: 1, width: 256, height: 256 },
+      ]) {
+        const before = served;
+        const beforeReq = requests;
+        const a = await remote.readRegion(r);
+        const b = await local.readRegion(r);
+        expect(Buffer.compare(Buffer.from(a.data as Uint8Array), Buffer.from(b.data as Uint8Array))).toBe(0);
+        reads.push(
+          `L${r.level} ${r.width}×${r.height}@(${r.x},${r.y}) ${served - before} B/${requests - beforeReq} req`,
+        );
+      }
+      console.log(
+        `HTTP, tcga-cr-7395-01a-01-ts1.svs (${tcga?.length} bytes): open ${openBytes} B in ${openRequests} requests (incl. HEAD); ${reads.join('; ')}`,
+      );
+      expect(openBytes).toBeLessThan(64 * 1024);
+      expect(openRequests).toBeLessThanOrEqual(6);
+      await remote.close();
+      await local.close();
+    },
+    60_000,
+  );
 });

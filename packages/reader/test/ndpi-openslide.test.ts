@@ -30,7 +30,8 @@ const hasVips = (() => {
 // The comparison pins the `native` JPEG backend (WASM libjpeg-turbo when that cannot load): both are within 0.1 of
 // OpenSlide here. The opt-in `turbo` backend decodes with libjpeg-turbo's fast integer IDCT (TJFLAG_FASTDCT,
 // hard-wired in @julusian/jpeg-turbo's decompress) and is off by up to 1.6 mean |Δ| in blue on the DAPI fixture.
-if ((await jpegBackend()) === 'turbo') console.warn('[ndpi] comparing with the native JPEG backend, not turbo (fast IDCT)');
+if ((await jpegBackend()) === 'turbo')
+  console.warn('[ndpi] comparing with the native JPEG backend, not turbo (fast IDCT)');
 setJpegBackend('native');
 
 /** Regions that straddle restart intervals, logical-tile seams and the page edges, at every level. */
@@ -38,9 +39,21 @@ function seamRegions(levels: readonly { width: number; height: number; downsampl
   const out: Region[] = [];
   levels.forEach((l, level) => {
     const ds = l.downsample;
-    out.push({ x: Math.round(37 * ds), y: Math.round(13 * ds) + 1, level, width: Math.min(300, l.width), height: Math.min(40, l.height) });
+    out.push({
+      x: Math.round(37 * ds),
+      y: Math.round(13 * ds) + 1,
+      level,
+      width: Math.min(300, l.width),
+      height: Math.min(40, l.height),
+    });
     out.push({ x: Math.round(195 * ds), y: Math.round(5 * ds), level, width: 20, height: 100 }); // across interval columns
-    out.push({ x: Math.round((l.width - 50) * ds), y: Math.round((l.height - 30) * ds), level, width: 120, height: 90 });
+    out.push({
+      x: Math.round((l.width - 50) * ds),
+      y: Math.round((l.height - 30) * ds),
+      level,
+      width: 120,
+      height: 90,
+    });
     out.push({ x: -Math.round(5 * ds), y: -Math.round(7 * ds), level, width: 64, height: 64 });
   });
   return out;
@@ -79,38 +92,55 @@ async function compare(path: string, label: string, seed: number): Promise<void>
     worst = Math.max(worst, ...d);
     lines.push(`associated ${n}: ${d.map((v) => v.toFixed(3)).join(' ')}`);
   }
-  console.log(`${label}: worst mean |Δ| per level ${worstByLevel.map((v) => v.toFixed(3)).join(' ')}\n  ${lines.join('\n  ')}`);
+  console.log(
+    `${label}: worst mean |Δ| per level ${worstByLevel.map((v) => v.toFixed(3)).join(' ')}\n  ${lines.join('\n  ')}`,
+  );
   expect(worst).toBeLessThanOrEqual(1.0);
   await slide.close();
 }
 
-describe.skipIf(!FIXTURE || !oracle)('hamamatsu/test3-DAPI-2-387.ndpi against OpenSlide 3.4.1 (skipped without the fixture or /usr/bin/python3 openslide)', () => {
-  it('same levels, properties, mpp, macro and pixels (≤ 1.0 mean |Δ|) at all 7 levels', async () => {
-    await compare(FIXTURE as string, 'test3-DAPI-2-387.ndpi', 4321);
-  }, 120_000);
-});
+describe.skipIf(!FIXTURE || !oracle)(
+  'hamamatsu/test3-DAPI-2-387.ndpi against OpenSlide 3.4.1 (skipped without the fixture or /usr/bin/python3 openslide)',
+  () => {
+    it('same levels, properties, mpp, macro and pixels (≤ 1.0 mean |Δ|) at all 7 levels', async () => {
+      await compare(FIXTURE as string, 'test3-DAPI-2-387.ndpi', 4321);
+    }, 120_000);
+  },
+);
 
-describe.skipIf(!oracle || !hasVips)('writeNdpi files against OpenSlide 3.4.1 (skipped without /usr/bin/python3 openslide or the vips CLI)', () => {
-  let dir = '';
-  beforeAll(() => {
-    dir = mkdtempSync(join(tmpdir(), 'wsi-ndpi-'));
-  });
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+describe.skipIf(!oracle || !hasVips)(
+  'writeNdpi files against OpenSlide 3.4.1 (skipped without /usr/bin/python3 openslide or the vips CLI)',
+  () => {
+    let dir = '';
+    beforeAll(() => {
+      dir = mkdtempSync(join(tmpdir(), 'wsi-ndpi-'));
+    });
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('a 3008×2240 slide with the MCU-start tag', async () => {
-    const path = join(dir, 'tagged.ndpi');
-    const w = await writeNdpi(path, { source: syntheticTissue({ width: 3008, height: 2240, seed: 9 }), intervalWidth: 256, objective: 20, mpp: 0.46 });
-    expect(w.pages.map((p) => p.intervalWidth)).toEqual([64, 32, 16, 8, 0]); // the macro has no restart markers
-    await compare(path, 'tagged.ndpi', 77);
-  }, 180_000);
+    it('a 3008×2240 slide with the MCU-start tag', async () => {
+      const path = join(dir, 'tagged.ndpi');
+      const w = await writeNdpi(path, {
+        source: syntheticTissue({ width: 3008, height: 2240, seed: 9 }),
+        intervalWidth: 256,
+        objective: 20,
+        mpp: 0.46,
+      });
+      expect(w.pages.map((p) => p.intervalWidth)).toEqual([64, 32, 16, 8, 0]); // the macro has no restart markers
+      await compare(path, 'tagged.ndpi', 77);
+    }, 180_000);
 
-  it('a slide without the MCU-start tag (markers found by scanning)', async () => {
-    const path = join(dir, 'untagged.ndpi');
-    await writeNdpi(path, { source: syntheticTissue({ width: 2048, height: 1536, seed: 4 }), pages: 3, mcuStartsTag: false });
-    await compare(path, 'untagged.ndpi', 78);
-    const slide = (await openSlide(path)) as unknown as NdpiSlide;
-    await slide.readRegion({ x: 0, y: 0, level: 0, width: 16, height: 16 });
-    expect(slide.levelSource(0).page.index?.scanned).toBe(true);
-    await slide.close();
-  }, 180_000);
-});
+    it('a slide without the MCU-start tag (markers found by scanning)', async () => {
+      const path = join(dir, 'untagged.ndpi');
+      await writeNdpi(path, {
+        source: syntheticTissue({ width: 2048, height: 1536, seed: 4 }),
+        pages: 3,
+        mcuStartsTag: false,
+      });
+      await compare(path, 'untagged.ndpi', 78);
+      const slide = (await openSlide(path)) as unknown as NdpiSlide;
+      await slide.readRegion({ x: 0, y: 0, level: 0, width: 16, height: 16 });
+      expect(slide.levelSource(0).page.index?.scanned).toBe(true);
+      await slide.close();
+    }, 180_000);
+  },
+);

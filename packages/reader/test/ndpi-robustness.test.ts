@@ -12,7 +12,7 @@ import { isWsiError, MemorySource, type Raster } from '@wsi/core';
 import { fixture, syntheticTissue, writeNdpi } from '@wsi/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setJpegBackend } from '../src/decode/index.js';
-import { NDPI_TAG, NdpiSlide, ndpiFormat } from '../src/formats/ndpi/index.js';
+import { NDPI_TAG, type NdpiSlide, ndpiFormat } from '../src/formats/ndpi/index.js';
 import { openSlide } from '../src/open.js';
 import { parseTiff } from '../src/tiff/parser.js';
 
@@ -151,32 +151,51 @@ describe.skipIf(!FIXTURE)('NDPI fixture bytes, damaged (skipped without ../share
 
   it('logical tiles equal whole-page decodes for any grouping', async () => {
     // levels 2–3 only: a whole-page decode of level 0 takes seconds on a loaded machine
-    for (const g of [{ targetPixels: 1 }, { targetPixels: 1 << 20 }]) await expectTilesMatchWholePages(await open(original, g), 0.05, 2);
-    const a = await (await open(original, { targetPixels: 1 })).readRegion({ x: 77, y: 1234, level: 5, width: 100, height: 100 });
+    for (const g of [{ targetPixels: 1 }, { targetPixels: 1 << 20 }])
+      await expectTilesMatchWholePages(await open(original, g), 0.05, 2);
+    const a = await (await open(original, { targetPixels: 1 })).readRegion({
+      x: 77,
+      y: 1234,
+      level: 5,
+      width: 100,
+      height: 100,
+    });
     const b = await (await open(original)).readRegion({ x: 77, y: 1234, level: 5, width: 100, height: 100 });
     expect(mad(a, b)).toBe(0);
   });
 });
 
-describe.skipIf(!hasVips)('writeNdpi pages OpenSlide 3.4.1 cannot read, against whole-page decodes (skipped without the vips CLI)', () => {
-  let dir = '';
-  beforeAll(() => {
-    dir = mkdtempSync(join(tmpdir(), 'wsi-ndpi-'));
-  });
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+describe.skipIf(!hasVips)(
+  'writeNdpi pages OpenSlide 3.4.1 cannot read, against whole-page decodes (skipped without the vips CLI)',
+  () => {
+    let dir = '';
+    beforeAll(() => {
+      dir = mkdtempSync(join(tmpdir(), 'wsi-ndpi-'));
+    });
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('4:2:0 pages (16×16 MCUs) and sizes that are not whole MCUs', async () => {
-    // mean |Δ| of bands vs whole-page decodes is printed by the assertion messages on failure
-    for (const [chroma, w, h] of [['4:2:0', 1000, 777], ['4:4:4', 1003, 611]] as const) {
-      const path = join(dir, `${chroma.replaceAll(':', '')}.ndpi`);
-      await writeNdpi(path, { source: syntheticTissue({ width: w, height: h, seed: 2 }), chroma, pages: 2, intervalWidth: 64, macro: false });
-      const slide = (await openSlide(path)) as unknown as NdpiSlide;
-      expect([slide.levels[0]!.width, slide.levels[0]!.height]).toEqual([w, h]);
-      expect(slide.associatedImages).toEqual([]);
-      // 4:2:0: chroma is upsampled inside each logical tile, so rows at tile seams differ a little from a whole
-      // decode (OpenSlide's per-interval tiles have the same seams)
-      await expectTilesMatchWholePages(slide, chroma === '4:2:0' ? 2.0 : 0.05);
-      await slide.close();
-    }
-  }, 120_000);
-});
+    it('4:2:0 pages (16×16 MCUs) and sizes that are not whole MCUs', async () => {
+      // mean |Δ| of bands vs whole-page decodes is printed by the assertion messages on failure
+      for (const [chroma, w, h] of [
+        ['4:2:0', 1000, 777],
+        ['4:4:4', 1003, 611],
+      ] as const) {
+        const path = join(dir, `${chroma.replaceAll(':', '')}.ndpi`);
+        await writeNdpi(path, {
+          source: syntheticTissue({ width: w, height: h, seed: 2 }),
+          chroma,
+          pages: 2,
+          intervalWidth: 64,
+          macro: false,
+        });
+        const slide = (await openSlide(path)) as unknown as NdpiSlide;
+        expect([slide.levels[0]!.width, slide.levels[0]!.height]).toEqual([w, h]);
+        expect(slide.associatedImages).toEqual([]);
+        // 4:2:0: chroma is upsampled inside each logical tile, so rows at tile seams differ a little from a whole
+        // decode (OpenSlide's per-interval tiles have the same seams)
+        await expectTilesMatchWholePages(slide, chroma === '4:2:0' ? 2.0 : 0.05);
+        await slide.close();
+      }
+    }, 120_000);
+  },
+);

@@ -35,26 +35,32 @@ for (const [name, mpp] of [
   ['ome-tiff/OS-2-vsi.ome.tif', 0.34605],
 ] as const) {
   const path = fixture(name);
-  describe.skipIf(!path || !oracle)(`${name} against tifffile + Pillow (skipped without the fixture or python modules)`, () => {
-    it('levels, mpp and every pixel', async () => {
-      const dir = mkdtempSync(join(tmpdir(), 'wsi-ome-'));
-      try {
-        const info = runPythonJson<{ width: number; height: number; byteorder: string }>(SCRIPT, [path as string, join(dir, 'out.bin')]);
-        const ref = new Uint8Array(readFileSync(join(dir, 'out.bin')));
-        const slide = await openSlide(path as string);
-        expect(info.byteorder).toBe('>');
-        expect(slide.format).toBe('ome-tiff');
-        expect(slide.levels[0]).toMatchObject({ width: info.width, height: info.height });
-        expect(slide.mpp?.x).toBeCloseTo(mpp, 4);
-        expect(slide.properties['openslide.mpp-x']).toBeDefined();
-        const all = await slide.readRegion({ x: 0, y: 0, level: 0, width: info.width, height: info.height });
-        const d = meanAbsDiff(all.data as Uint8Array, ref);
-        console.log(`${name}: whole level vs Pillow, mean |Δ| per channel ${d.map((v) => v.toFixed(3)).join(' ')}`);
-        expect(Math.max(...d)).toBeLessThanOrEqual(1.0);
-        await slide.close();
-      } finally {
-        rmSync(dir, { recursive: true, force: true });
-      }
-    }, 60_000);
-  });
+  describe.skipIf(!path || !oracle)(
+    `${name} against tifffile + Pillow (skipped without the fixture or python modules)`,
+    () => {
+      it('levels, mpp and every pixel', async () => {
+        const dir = mkdtempSync(join(tmpdir(), 'wsi-ome-'));
+        try {
+          const info = runPythonJson<{ width: number; height: number; byteorder: string }>(SCRIPT, [
+            path as string,
+            join(dir, 'out.bin'),
+          ]);
+          const ref = new Uint8Array(readFileSync(join(dir, 'out.bin')));
+          const slide = await openSlide(path as string);
+          expect(info.byteorder).toBe('>');
+          expect(slide.format).toBe('ome-tiff');
+          expect(slide.levels[0]).toMatchObject({ width: info.width, height: info.height });
+          expect(slide.mpp?.x).toBeCloseTo(mpp, 4);
+          expect(slide.properties['openslide.mpp-x']).toBeDefined();
+          const all = await slide.readRegion({ x: 0, y: 0, level: 0, width: info.width, height: info.height });
+          const d = meanAbsDiff(all.data as Uint8Array, ref);
+          console.log(`${name}: whole level vs Pillow, mean |Δ| per channel ${d.map((v) => v.toFixed(3)).join(' ')}`);
+          expect(Math.max(...d)).toBeLessThanOrEqual(1.0);
+          await slide.close();
+        } finally {
+          rmSync(dir, { recursive: true, force: true });
+        }
+      }, 60_000);
+    },
+  );
 }

@@ -2,12 +2,13 @@
  * The sub-pixel shift against the real thing: the system libcairo (what OpenSlide 3.4.1 paints with), driven through
  * ctypes from /usr/bin/python3, on random premultiplied windows and random fractions — the result must be identical.
  */
+
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Raster, createRaster } from '@wsi/core';
-import { SYSTEM_PYTHON, runPythonJson } from '@wsi/testing';
-import { spawnSync } from 'node:child_process';
+import { createRaster, type Raster } from '@wsi/core';
+import { runPythonJson, SYSTEM_PYTHON } from '@wsi/testing';
 import { describe, expect, it } from 'vitest';
 import { bilinearShift, subpixel } from '../src/slide/region.js';
 import { rng } from './helpers/oracle.js';
@@ -45,57 +46,65 @@ np.concatenate([a.ravel() for a in out]).tofile(sys.argv[3])
 print(json.dumps(len(out)))
 `;
 
-describe.skipIf(!haveCairo)('bilinearShift vs libcairo (skipped without /usr/bin/python3 numpy or libcairo.so.2)', () => {
-  it('is identical to cairo on random windows and fractions', () => {
-    const rand = rng(7);
-    const cases: { w: number; h: number; fx: number; fy: number }[] = [];
-    const windows: Raster<'uint8'>[] = [];
-    for (let k = 0; k < 12; k++) {
-      const w = 40 + Math.floor(rand() * 40);
-      const h = 30 + Math.floor(rand() * 40);
-      const fx = k % 4 === 0 ? 0 : rand();
-      const fy = k % 4 === 1 ? 0 : rand();
-      cases.push({ w, h, fx, fy });
-      const win = createRaster(w + 1, h + 1, 4) as Raster<'uint8'>;
-      for (let i = 0; i < win.data.length; i += 4) {
-        // opaque pixels with a transparent border column/row (as outside the level)
-        const px = (i / 4) % (w + 1);
-        const py = Math.floor(i / 4 / (w + 1));
-        if (px >= w - 3 || py >= h - 2) continue;
-        for (let ch = 0; ch < 3; ch++) win.data[i + ch] = Math.floor(rand() * 256);
-        win.data[i + 3] = 255;
-      }
-      windows.push(win);
-    }
-    const dir = mkdtempSync(join(tmpdir(), 'wsi-cairo-'));
-    try {
-      writeFileSync(join(dir, 'cases.json'), JSON.stringify(cases));
-      writeFileSync(join(dir, 'in.bin'), Buffer.concat(windows.map((w) => Buffer.from(w.data))));
-      runPythonJson(SCRIPT, [join(dir, 'cases.json'), join(dir, 'in.bin'), join(dir, 'out.bin')]);
-      const ref = new Uint8Array(readFileSync(join(dir, 'out.bin')));
-      let o = 0;
-      for (const [k, cs] of cases.entries()) {
-        const out = createRaster(cs.w, cs.h, 4) as Raster<'uint8'>;
-        const sx = subpixel(cs.fx);
-        const sy = subpixel(cs.fy);
-        bilinearShift(windows[k]!, out, 0, 0, cs.w, cs.h, sx.weight, sy.weight);
-        // cairo gives premultiplied ARGB; OpenSlide's Python binding un-premultiplies: compare on opaque pixels exactly
-        // and on edge pixels after the same un-premultiply
-        const want = ref.subarray(o, o + cs.w * cs.h * 4);
-        o += cs.w * cs.h * 4;
-        let diff = 0;
-        for (let i = 0; i < want.length; i += 4) {
-          const a = want[i + 3]!;
-          for (let ch = 0; ch < 3; ch++) {
-            const v = a === 0 ? 0 : a === 255 ? want[i + ch]! : Math.min(255, Math.floor((want[i + ch]! * 255 + (a >> 1)) / a));
-            diff += Math.abs(v - out.data[i + ch]!);
-          }
-          diff += Math.abs(a - out.data[i + 3]!);
+describe.skipIf(!haveCairo)(
+  'bilinearShift vs libcairo (skipped without /usr/bin/python3 numpy or libcairo.so.2)',
+  () => {
+    it('is identical to cairo on random windows and fractions', () => {
+      const rand = rng(7);
+      const cases: { w: number; h: number; fx: number; fy: number }[] = [];
+      const windows: Raster<'uint8'>[] = [];
+      for (let k = 0; k < 12; k++) {
+        const w = 40 + Math.floor(rand() * 40);
+        const h = 30 + Math.floor(rand() * 40);
+        const fx = k % 4 === 0 ? 0 : rand();
+        const fy = k % 4 === 1 ? 0 : rand();
+        cases.push({ w, h, fx, fy });
+        const win = createRaster(w + 1, h + 1, 4) as Raster<'uint8'>;
+        for (let i = 0; i < win.data.length; i += 4) {
+          // opaque pixels with a transparent border column/row (as outside the level)
+          const px = (i / 4) % (w + 1);
+          const py = Math.floor(i / 4 / (w + 1));
+          if (px >= w - 3 || py >= h - 2) continue;
+          for (let ch = 0; ch < 3; ch++) win.data[i + ch] = Math.floor(rand() * 256);
+          win.data[i + 3] = 255;
         }
-        expect(diff, `case ${k} ${JSON.stringify(cs)}`).toBe(0);
+        windows.push(win);
       }
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
-});
+      const dir = mkdtempSync(join(tmpdir(), 'wsi-cairo-'));
+      try {
+        writeFileSync(join(dir, 'cases.json'), JSON.stringify(cases));
+        writeFileSync(join(dir, 'in.bin'), Buffer.concat(windows.map((w) => Buffer.from(w.data))));
+        runPythonJson(SCRIPT, [join(dir, 'cases.json'), join(dir, 'in.bin'), join(dir, 'out.bin')]);
+        const ref = new Uint8Array(readFileSync(join(dir, 'out.bin')));
+        let o = 0;
+        for (const [k, cs] of cases.entries()) {
+          const out = createRaster(cs.w, cs.h, 4) as Raster<'uint8'>;
+          const sx = subpixel(cs.fx);
+          const sy = subpixel(cs.fy);
+          bilinearShift(windows[k]!, out, 0, 0, cs.w, cs.h, sx.weight, sy.weight);
+          // cairo gives premultiplied ARGB; OpenSlide's Python binding un-premultiplies: compare on opaque pixels exactly
+          // and on edge pixels after the same un-premultiply
+          const want = ref.subarray(o, o + cs.w * cs.h * 4);
+          o += cs.w * cs.h * 4;
+          let diff = 0;
+          for (let i = 0; i < want.length; i += 4) {
+            const a = want[i + 3]!;
+            for (let ch = 0; ch < 3; ch++) {
+              const v =
+                a === 0
+                  ? 0
+                  : a === 255
+                    ? want[i + ch]!
+                    : Math.min(255, Math.floor((want[i + ch]! * 255 + (a >> 1)) / a));
+              diff += Math.abs(v - out.data[i + ch]!);
+            }
+            diff += Math.abs(a - out.data[i + 3]!);
+          }
+          expect(diff, `case ${k} ${JSON.stringify(cs)}`).toBe(0);
+        }
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  },
+);

@@ -1,4 +1,4 @@
-import { MemorySource, isWsiError } from '@wsi/core';
+import { isWsiError, MemorySource } from '@wsi/core';
 import { describe, expect, it } from 'vitest';
 import { openSlide } from '../src/open.js';
 import { parseTiff } from '../src/tiff/parser.js';
@@ -10,7 +10,14 @@ function pyramid(opts: { littleEndian?: boolean; bigTiff?: boolean } = {}) {
   return buildTiff(
     [
       { width: 64, height: 48, tileWidth: 32, tileHeight: 32, tiles: tiles0 },
-      { width: 32, height: 24, tileWidth: 32, tileHeight: 32, tiles: [solidTile(32, 32, [10, 20, 30])], subfileType: 1 },
+      {
+        width: 32,
+        height: 24,
+        tileWidth: 32,
+        tileHeight: 32,
+        tiles: [solidTile(32, 32, [10, 20, 30])],
+        subfileType: 1,
+      },
     ],
     opts,
   );
@@ -62,7 +69,10 @@ describe('hand-built TIFFs', () => {
   }
 
   it('non-TIFF input → UnsupportedFormat', async () => {
-    await expectCode(openSlide(new MemorySource(new TextEncoder().encode('%PDF-1.4 not a slide at all'))), 'UnsupportedFormat');
+    await expectCode(
+      openSlide(new MemorySource(new TextEncoder().encode('%PDF-1.4 not a slide at all'))),
+      'UnsupportedFormat',
+    );
     await expectCode(openSlide(new MemorySource(new Uint8Array(0))), 'UnsupportedFormat');
   });
 

@@ -13,7 +13,10 @@ export function tempDir(prefix: string): string {
 
 /** Full RGB of a whole in-memory image downscaled with sharp (the reference for lower levels). */
 export async function resized(rgb: Uint8Array, w: number, h: number, tw: number, th: number): Promise<Uint8Array> {
-  const b = await sharp(rgb, { raw: { width: w, height: h, channels: 3 } }).resize(tw, th, { fit: 'fill' }).raw().toBuffer();
+  const b = await sharp(rgb, { raw: { width: w, height: h, channels: 3 } })
+    .resize(tw, th, { fit: 'fill' })
+    .raw()
+    .toBuffer();
   return new Uint8Array(b.buffer, b.byteOffset, b.length);
 }
 

@@ -29,22 +29,30 @@ describe('philipsDescription', () => {
   });
 });
 
-describe.skipIf(!oracle)('writePhilipsTiff, checked by OpenSlide 3.4.1 (skipped without /usr/bin/python3 + openslide)', () => {
-  for (const associated of ['pages', 'xml'] as const) {
-    it(`opens as philips with the padded levels, mpp and label/macro (${associated})`, async () => {
-      const path = join(dir, `p-${associated}.tiff`);
-      const res = await writePhilipsTiff(path, { source: syntheticTissue({ width: 1900, height: 1300, seed: 2 }), levels: 3, mpp: 0.25, associated });
-      const info = openslideInfo(path);
-      expect(info.vendor).toBe('philips');
-      expect(info.dimensions).toEqual(res.levels.map((l) => [l.width, l.height]));
-      expect(info.dimensions).toEqual([
-        [2048, 2048],
-        [1024, 1024],
-        [512, 512],
-      ]);
-      expect(info.downsamples).toEqual([1, 2, 4]);
-      expect(Number(info.mppX)).toBeCloseTo(0.25, 12);
-      expect(info.associated).toEqual({ label: [400, 400], macro: [1280, 431] });
-    }, 60_000);
-  }
-});
+describe.skipIf(!oracle)(
+  'writePhilipsTiff, checked by OpenSlide 3.4.1 (skipped without /usr/bin/python3 + openslide)',
+  () => {
+    for (const associated of ['pages', 'xml'] as const) {
+      it(`opens as philips with the padded levels, mpp and label/macro (${associated})`, async () => {
+        const path = join(dir, `p-${associated}.tiff`);
+        const res = await writePhilipsTiff(path, {
+          source: syntheticTissue({ width: 1900, height: 1300, seed: 2 }),
+          levels: 3,
+          mpp: 0.25,
+          associated,
+        });
+        const info = openslideInfo(path);
+        expect(info.vendor).toBe('philips');
+        expect(info.dimensions).toEqual(res.levels.map((l) => [l.width, l.height]));
+        expect(info.dimensions).toEqual([
+          [2048, 2048],
+          [1024, 1024],
+          [512, 512],
+        ]);
+        expect(info.downsamples).toEqual([1, 2, 4]);
+        expect(Number(info.mppX)).toBeCloseTo(0.25, 12);
+        expect(info.associated).toEqual({ label: [400, 400], macro: [1280, 431] });
+      }, 60_000);
+    }
+  },
+);

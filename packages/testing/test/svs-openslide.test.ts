@@ -62,7 +62,15 @@ describe.skipIf(!oracle)('writeSvs, checked by OpenSlide 3.4.1 (skipped without 
 
   it('without MPP/AppMag, no thumbnail, no macro: still Aperio; tiles tagged RGB reproduce the wrong-colour quirk', async () => {
     const p = join(dir, 'bare.svs');
-    await writeSvs(p, { source, levels: [1, 2], mpp: null, appMag: null, photometric: 'rgb', thumbnail: 'none', macro: false });
+    await writeSvs(p, {
+      source,
+      levels: [1, 2],
+      mpp: null,
+      appMag: null,
+      photometric: 'rgb',
+      thumbnail: 'none',
+      macro: false,
+    });
     const info = openslideInfo(p);
     expect(info.vendor).toBe('aperio');
     expect(info.mppX).toBeNull();

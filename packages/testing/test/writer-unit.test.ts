@@ -94,7 +94,16 @@ describe('IFD encoding', () => {
     const at = dv.getUint32(22, true) - 100;
     expect(new TextDecoder().decode(b.subarray(at, at + 11))).toBe('hello world');
     expect(() =>
-      encodeIfd([{ tag: 256, type: TiffType.LONG, value: [1] }, { tag: 256, type: TiffType.LONG, value: [2] }], 8, 0, false, true),
+      encodeIfd(
+        [
+          { tag: 256, type: TiffType.LONG, value: [1] },
+          { tag: 256, type: TiffType.LONG, value: [2] },
+        ],
+        8,
+        0,
+        false,
+        true,
+      ),
     ).toThrow(/duplicate/);
   });
 });
@@ -107,7 +116,8 @@ describe('TiffWriter', () => {
     const p = join(dir, 'a.tif');
     const w = await TiffWriter.create(p);
     const page = w.addPage({ width: 40, height: 20, tileWidth: 16, tileHeight: 16, compression: 'none' });
-    for (let r = 0; r < page.down; r++) for (let c = 0; c < page.across; c++) await page.writeTile(c, r, new Uint8Array(16 * 16 * 3).fill(9));
+    for (let r = 0; r < page.down; r++)
+      for (let c = 0; c < page.across; c++) await page.writeTile(c, r, new Uint8Array(16 * 16 * 3).fill(9));
     expect(existsSync(p)).toBe(false);
     const res = await w.finish();
     expect(res.bigtiff).toBe(false);
@@ -150,28 +160,40 @@ describe('sources', () => {
     const big = await a.read(100, 200, 300, 200);
     const small = await syntheticTissue({ width: 3000, height: 2000, seed: 4 }).read(150, 250, 10, 10);
     for (let r = 0; r < 10; r++) {
-      expect(Array.from(small.subarray(r * 30, r * 30 + 30))).toEqual(Array.from(big.subarray(((50 + r) * 300 + 50) * 3, ((50 + r) * 300 + 60) * 3)));
+      expect(Array.from(small.subarray(r * 30, r * 30 + 30))).toEqual(
+        Array.from(big.subarray(((50 + r) * 300 + 50) * 3, ((50 + r) * 300 + 60) * 3)),
+      );
     }
     const other = await syntheticTissue({ width: 3000, height: 2000, seed: 5 }).read(100, 200, 300, 200);
     expect(Buffer.compare(Buffer.from(big), Buffer.from(other))).not.toBe(0);
     expect(() => a.read(2990, 0, 20, 5)).toThrow(/outside/);
   });
 
-  it.skipIf(defaultTilePaths().length === 0)('tile mosaic places real tiles and reports them (skipped without shared/fixtures/tiles)', async () => {
-    const m = await tileMosaic({ width: 1024, height: 768, layout: 'grid', gap: 32, seed: 2 });
-    expect(m.tiles.length).toBeGreaterThan(5);
-    const t = m.tileAt(10, 10);
-    expect(t).toBeDefined();
-    const px = await m.read(10, 10, 1, 1);
-    expect(Array.from(px)).toEqual(Array.from((t as { rgb: Uint8Array }).rgb.subarray((10 * 224 + 10) * 3, (10 * 224 + 10) * 3 + 3)));
-    expect(m.tileAt(230, 10)).toBeUndefined();
-    expect(Array.from(await m.read(230, 10, 1, 1))).toEqual([244, 243, 246]);
-  });
+  it.skipIf(defaultTilePaths().length === 0)(
+    'tile mosaic places real tiles and reports them (skipped without shared/fixtures/tiles)',
+    async () => {
+      const m = await tileMosaic({ width: 1024, height: 768, layout: 'grid', gap: 32, seed: 2 });
+      expect(m.tiles.length).toBeGreaterThan(5);
+      const t = m.tileAt(10, 10);
+      expect(t).toBeDefined();
+      const px = await m.read(10, 10, 1, 1);
+      expect(Array.from(px)).toEqual(
+        Array.from((t as { rgb: Uint8Array }).rgb.subarray((10 * 224 + 10) * 3, (10 * 224 + 10) * 3 + 3)),
+      );
+      expect(m.tileAt(230, 10)).toBeUndefined();
+      expect(Array.from(await m.read(230, 10, 1, 1))).toEqual([244, 243, 246]);
+    },
+  );
 });
 
 describe('Aperio descriptions', () => {
   it('mirror the real layout', () => {
-    expect(aperioLevelDescription({ width: 2048, height: 1536, tileSize: 256, quality: 90 }, { AppMag: 20, MPP: 0.499, X: undefined })).toBe(
+    expect(
+      aperioLevelDescription(
+        { width: 2048, height: 1536, tileSize: 256, quality: 90 },
+        { AppMag: 20, MPP: 0.499, X: undefined },
+      ),
+    ).toBe(
       'Aperio Image Library v12.0.15 \r\n2048x1536 [0,0 2048x1536] (256x256) JPEG/RGB Q=90|AppMag = 20|MPP = 0.499',
     );
     expect(aperioAssociatedDescription('macro', 1280, 431)).toBe('Aperio Image Library v12.0.15 \nmacro 1280x431');

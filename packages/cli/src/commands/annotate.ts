@@ -60,7 +60,8 @@ export function registerAnnotate(program: Command, ctx: CommandContext): void {
         downsample: lvl.downsample,
         out: o.out,
       });
-      if (o.json || ctx.globals().json) printJson({ out: r.out, legend: r.legendPath, classes: r.legend, warnings: r.warnings });
+      if (o.json || ctx.globals().json)
+        printJson({ out: r.out, legend: r.legendPath, classes: r.legend, warnings: r.warnings });
       else {
         for (const w of r.warnings) note(`warning: ${w}`);
         note(`wrote ${r.out} (${lvl.width} × ${lvl.height}) and ${r.legendPath}`);

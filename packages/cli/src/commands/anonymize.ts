@@ -14,7 +14,9 @@ import { type CommandContext, note, printJson } from '../output.js';
 export function registerAnonymize(program: Command, ctx: CommandContext): void {
   program
     .command('anonymize')
-    .description('write a de-identified copy: label and macro removed, identifying fields and tags scrubbed, verified by reopening')
+    .description(
+      'write a de-identified copy: label and macro removed, identifying fields and tags scrubbed, verified by reopening',
+    )
     .argument('<slide>', 'slide path (TIFF family: Aperio SVS, Philips, generic TIFF)')
     .requiredOption('--out <file>', 'output slide (written atomically)')
     .option('--overwrite', 'replace --out when it exists')
@@ -22,7 +24,10 @@ export function registerAnonymize(program: Command, ctx: CommandContext): void {
     .option('--json', 'machine-readable report')
     .action(async (location: string, o: { out: string; overwrite?: boolean; thumbnail: boolean; json?: boolean }) => {
       const { anonymizeSlide } = await import('@wsi/reader');
-      const report = await anonymizeSlide(location, o.out, { overwrite: o.overwrite === true, keepThumbnail: o.thumbnail });
+      const report = await anonymizeSlide(location, o.out, {
+        overwrite: o.overwrite === true,
+        keepThumbnail: o.thumbnail,
+      });
       if (o.json || ctx.globals().json) return printJson(report);
       note(
         `wrote ${report.output} (${report.bytes} bytes, ${report.levels} levels); removed images: ${report.removedImages.join(', ') || 'none'}; ` +

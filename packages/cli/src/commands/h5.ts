@@ -27,7 +27,8 @@ export function registerH5(program: Command, ctx: CommandContext): void {
 }
 
 function formatTree(node: H5Node, indent = ''): string {
-  const attrs = 'attrs' in node ? Object.entries(node.attrs).map(([k, v]) => `${indent}    @${k} = ${JSON.stringify(v)}`) : [];
+  const attrs =
+    'attrs' in node ? Object.entries(node.attrs).map(([k, v]) => `${indent}    @${k} = ${JSON.stringify(v)}`) : [];
   let head: string;
   if (node.kind === 'group') head = `${indent}${node.path} (group)`;
   else if (node.kind === 'dataset') {

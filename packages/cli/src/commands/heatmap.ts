@@ -26,7 +26,15 @@ export function registerHeatmap(program: Command, ctx: CommandContext): void {
     .action(
       async (
         location: string,
-        o: { coords: string; scores: string; out: string; geojson?: string; column?: string; maxSize: number; json?: boolean },
+        o: {
+          coords: string;
+          scores: string;
+          out: string;
+          geojson?: string;
+          column?: string;
+          maxSize: number;
+          json?: boolean;
+        },
       ) => {
         const [{ renderHeatmap }, { readCoordsFile }, { thumbnail }] = await Promise.all([
           import('@wsi/annotator'),
@@ -48,7 +56,10 @@ export function registerHeatmap(program: Command, ctx: CommandContext): void {
           });
         });
         if (o.json || ctx.globals().json) printJson(r);
-        else note(`wrote ${r.out} (${r.patches} patches, ${r.column} in [${r.vmin}, ${r.vmax}])${r.geojson ? ` and ${r.geojson}` : ''}`);
+        else
+          note(
+            `wrote ${r.out} (${r.patches} patches, ${r.column} in [${r.vmin}, ${r.vmax}])${r.geojson ? ` and ${r.geojson}` : ''}`,
+          );
       },
     );
 }

@@ -2,15 +2,15 @@ import type { Command } from 'commander';
 import type { CommandContext } from '../output.js';
 import { registerAnnotate } from './annotate.js';
 import { registerAnonymize } from './anonymize.js';
+import { registerEmbed } from './embed.js';
+import { registerExtract } from './extract.js';
 import { registerH5 } from './h5.js';
 import { registerHeatmap } from './heatmap.js';
 import { registerManifest } from './manifest.js';
 import { registerMil } from './mil.js';
-import { registerSlideCommands } from './slide-commands.js';
-import { registerSegment } from './segment.js';
 import { registerPatch } from './patch.js';
-import { registerExtract } from './extract.js';
-import { registerEmbed } from './embed.js';
+import { registerSegment } from './segment.js';
+import { registerSlideCommands } from './slide-commands.js';
 
 /**
  * Registers every `wsi` sub-command on the program. Each command lives in its own file here.

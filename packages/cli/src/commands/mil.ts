@@ -114,7 +114,15 @@ export function registerMil(program: Command, ctx: CommandContext): void {
     .option('--threads <n>', 'onnxruntime intra-op threads', intOption('--threads', { min: 1 }))
     .option('--json', 'machine-readable summary')
     .action(
-      async (o: { model: string; manifest: string; features: string; out: string; attention?: string; threads?: number; json?: boolean }) => {
+      async (o: {
+        model: string;
+        manifest: string;
+        features: string;
+        out: string;
+        attention?: string;
+        threads?: number;
+        json?: boolean;
+      }) => {
         const { predictFromManifest } = await import('@wsi/mil');
         const r = await predictFromManifest({
           model: o.model,

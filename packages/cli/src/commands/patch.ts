@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { UsageError } from '../exit-codes.js';
 import { type CommandContext, note, printJson } from '../output.js';
 import { intOption, positiveNumberOption } from '../parse.js';
-import { type SegmentationFlags, addSegmentationOptions, segmentationOptions } from './segment.js';
+import { addSegmentationOptions, type SegmentationFlags, segmentationOptions } from './segment.js';
 
 interface PatchFlags extends SegmentationFlags {
   out: string;
@@ -35,12 +35,21 @@ export function registerPatch(program: Command, ctx: CommandContext): void {
       .description('segment tissue and write the patch coordinates (coords h5) in the wsi, clam or trident layout')
       .argument('<slide>', 'slide path or http(s) URL')
       .requiredOption('--out <dir>', 'output folder')
-      .option('--patch-size <px>', 'patch side in pixels at the target resolution', intOption('--patch-size', { min: 1 }), 256)
+      .option(
+        '--patch-size <px>',
+        'patch side in pixels at the target resolution',
+        intOption('--patch-size', { min: 1 }),
+        256,
+      )
       .option('--magnification <x>', 'target magnification (e.g. 20)', positiveNumberOption('--magnification'))
       .option('--mpp <um>', 'target resolution in µm per pixel', positiveNumberOption('--mpp'))
-      .option('--level <n>', 'pyramid level to patch at (default 0 when no resolution is given)', intOption('--level', { min: 0 }))
+      .option(
+        '--level <n>',
+        'pyramid level to patch at (default 0 when no resolution is given)',
+        intOption('--level', { min: 0 }),
+      )
       .option('--overlap <px>', 'overlap between neighbours in target pixels', intOption('--overlap', { min: 0 }), 0)
-      .option('--slide-mpp <um>', "level-0 µm per pixel for slides that lack it", positiveNumberOption('--slide-mpp'))
+      .option('--slide-mpp <um>', 'level-0 µm per pixel for slides that lack it', positiveNumberOption('--slide-mpp'))
       .option('--layout <name>', 'coords file layout: wsi, clam or trident', 'wsi')
       .option('--rule <name>', 'acceptance rule: four_pt (CLAM), center, tissue', 'four_pt')
       .option('--min-tissue <f>', 'minimum tissue fraction of a patch (0..1)', Number)
@@ -50,10 +59,14 @@ export function registerPatch(program: Command, ctx: CommandContext): void {
     .action(async (location: string, o: PatchFlags) => {
       const given = [o.magnification, o.mpp, o.level].filter((v) => v !== undefined).length;
       if (given > 1) throw new UsageError('give at most one of --magnification, --mpp and --level');
-      if (!['wsi', 'clam', 'trident'].includes(o.layout)) throw new UsageError(`--layout must be wsi, clam or trident, got '${o.layout}'`);
-      if (!['four_pt', 'center', 'tissue'].includes(o.rule ?? 'four_pt')) throw new UsageError(`--rule must be four_pt, center or tissue, got '${o.rule}'`);
-      if (o.minTissue !== undefined && !(o.minTissue >= 0 && o.minTissue <= 1)) throw new UsageError(`--min-tissue must be in [0, 1], got '${o.minTissue}'`);
-      if (o.overlap >= o.patchSize) throw new UsageError(`--overlap ${o.overlap} must be smaller than --patch-size ${o.patchSize}`);
+      if (!['wsi', 'clam', 'trident'].includes(o.layout))
+        throw new UsageError(`--layout must be wsi, clam or trident, got '${o.layout}'`);
+      if (!['four_pt', 'center', 'tissue'].includes(o.rule ?? 'four_pt'))
+        throw new UsageError(`--rule must be four_pt, center or tissue, got '${o.rule}'`);
+      if (o.minTissue !== undefined && !(o.minTissue >= 0 && o.minTissue <= 1))
+        throw new UsageError(`--min-tissue must be in [0, 1], got '${o.minTissue}'`);
+      if (o.overlap >= o.patchSize)
+        throw new UsageError(`--overlap ${o.overlap} must be smaller than --patch-size ${o.patchSize}`);
       const { PatchGenerator } = await import('@wsi/patcher');
       const gen = new PatchGenerator({
         ...segmentationOptions(o),

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { type CommandContext, note, printJson } from '../output.js';
 import { UsageError } from '../exit-codes.js';
+import { type CommandContext, note, printJson } from '../output.js';
 
 /**
  * `wsi segment SLIDE --out DIR [--preset clam-default]` → `DIR/<name>.geojson`, `DIR/<name>_mask.png`,
@@ -46,11 +46,12 @@ export function registerSegment(program: Command, ctx: CommandContext): void {
         note(`warning: ${name}: no tissue kept; the preset's a_t may drop all tissue on small slides (try --a-t 1)`);
       }
       if (o.json || ctx.globals().json) return printJson(summary);
-      note(`segmented ${name}: ${summary.regions} regions, ${summary.holes} holes at level ${seg.level} → ${resolve(o.out)}`);
+      note(
+        `segmented ${name}: ${summary.regions} regions, ${summary.holes} holes at level ${seg.level} → ${resolve(o.out)}`,
+      );
       process.stdout.write(`${files.geojson}\n${files.mask}\n${files.overlay}\n`);
     });
 }
-
 
 /**
  * The segmentation flags shared by `wsi segment` and `wsi patch`.
@@ -63,9 +64,17 @@ export function registerSegment(program: Command, ctx: CommandContext): void {
 export function addSegmentationOptions(cmd: Command): Command {
   return cmd
     .option('--preset <name>', 'segmentation preset: clam-default, tcga, bwh-biopsy, otsu', 'clam-default')
-    .option('--a-t <n>', "override the preset's minimum tissue area (in 512² level-0 reference patches)", nonNegative('--a-t'))
+    .option(
+      '--a-t <n>',
+      "override the preset's minimum tissue area (in 512² level-0 reference patches)",
+      nonNegative('--a-t'),
+    )
     .option('--a-h <n>', "override the preset's minimum hole area (reference patches)", nonNegative('--a-h'))
-    .option('--seg-level <n>', 'segmentation level (default: best level for downsample 64)', nonNegative('--seg-level'));
+    .option(
+      '--seg-level <n>',
+      'segmentation level (default: best level for downsample 64)',
+      nonNegative('--seg-level'),
+    );
 }
 
 function nonNegative(flag: string): (v: string) => number {
@@ -94,13 +103,17 @@ const PRESET_NAMES = ['clam-default', 'tcga', 'bwh-biopsy', 'otsu'];
  * new PatchGenerator({ ...segmentationOptions(opts), patchSize: 256 });
  * ```
  */
-export function segmentationOptions(o: SegmentationFlags): { preset: 'clam-default' | 'tcga' | 'bwh-biopsy' | 'otsu'; segmentation: Record<string, number> } {
-  if (!PRESET_NAMES.includes(o.preset)) throw new UsageError(`--preset must be one of ${PRESET_NAMES.join(', ')}, got '${o.preset}'`);
-  if (o.segLevel !== undefined && !Number.isInteger(o.segLevel)) throw new UsageError(`--seg-level must be an integer, got '${o.segLevel}'`);
+export function segmentationOptions(o: SegmentationFlags): {
+  preset: 'clam-default' | 'tcga' | 'bwh-biopsy' | 'otsu';
+  segmentation: Record<string, number>;
+} {
+  if (!PRESET_NAMES.includes(o.preset))
+    throw new UsageError(`--preset must be one of ${PRESET_NAMES.join(', ')}, got '${o.preset}'`);
+  if (o.segLevel !== undefined && !Number.isInteger(o.segLevel))
+    throw new UsageError(`--seg-level must be an integer, got '${o.segLevel}'`);
   const segmentation: Record<string, number> = {};
   if (o.aT !== undefined) segmentation.aT = o.aT;
   if (o.aH !== undefined) segmentation.aH = o.aH;
   if (o.segLevel !== undefined) segmentation.segLevel = o.segLevel;
   return { preset: o.preset as 'clam-default', segmentation };
 }
-

@@ -19,7 +19,7 @@ import { slideInfo, withSlide } from './slide-info.js';
 export function registerSlideCommands(program: Command, ctx: CommandContext): void {
   program
     .command('info')
-    .description('print a slide\'s format, levels, mpp, objective, associated images and properties')
+    .description("print a slide's format, levels, mpp, objective, associated images and properties")
     .argument('<slide>', 'slide path or http(s) URL')
     .option('--json', 'machine-readable output')
     .action(async (location: string, opts: { json?: boolean }) => {
@@ -32,7 +32,8 @@ export function registerSlideCommands(program: Command, ctx: CommandContext): vo
         `objective: ${info.objectivePower ?? 'unknown'}`,
         `levels:`,
         ...info.levels.map(
-          (l, i) => `  ${i}: ${l.width} × ${l.height}  downsample ${+l.downsample.toFixed(4)}  tiles ${l.tileWidth}×${l.tileHeight}`,
+          (l, i) =>
+            `  ${i}: ${l.width} × ${l.height}  downsample ${+l.downsample.toFixed(4)}  tiles ${l.tileWidth}×${l.tileHeight}`,
         ),
         `associated images: ${info.associatedImages.join(', ') || 'none'}`,
       ];
@@ -49,16 +50,21 @@ export function registerSlideCommands(program: Command, ctx: CommandContext): vo
     .requiredOption('--width <w>', 'width in pixels of the level', intOption('--width', { min: 1 }))
     .requiredOption('--height <h>', 'height in pixels of the level', intOption('--height', { min: 1 }))
     .requiredOption('--out <file>', 'output PNG')
-    .action(async (location: string, o: { x: number; y: number; level: number; width: number; height: number; out: string }) => {
-      await withSlide(location, async (slide) => {
-        if (o.level >= slide.levels.length) {
-          throw new UsageError(`--level ${o.level}: the slide has levels 0..${slide.levels.length - 1}`);
-        }
-        const r = await slide.readRegion({ x: o.x, y: o.y, level: o.level, width: o.width, height: o.height });
-        await writeRasterPng(r, o.out);
-        note(`wrote ${o.out} (${r.width} × ${r.height}, ${r.channels} channels)`);
-      });
-    });
+    .action(
+      async (
+        location: string,
+        o: { x: number; y: number; level: number; width: number; height: number; out: string },
+      ) => {
+        await withSlide(location, async (slide) => {
+          if (o.level >= slide.levels.length) {
+            throw new UsageError(`--level ${o.level}: the slide has levels 0..${slide.levels.length - 1}`);
+          }
+          const r = await slide.readRegion({ x: o.x, y: o.y, level: o.level, width: o.width, height: o.height });
+          await writeRasterPng(r, o.out);
+          note(`wrote ${o.out} (${r.width} × ${r.height}, ${r.channels} channels)`);
+        });
+      },
+    );
 
   program
     .command('thumbnail')

@@ -5,9 +5,9 @@
  */
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { WsiError, throwIfAborted } from '@wsi/core';
-import { openSlide } from '../open.js';
+import { throwIfAborted, WsiError } from '@wsi/core';
 import { tiffOf } from '../formats/probe.js';
+import { openSlide } from '../open.js';
 import type { TiffSlide } from '../slide/tiff-slide.js';
 import { TAG } from '../tiff/tags.js';
 import { DROPPED_TAGS, scrubDescription } from './scrub.js';
@@ -63,10 +63,24 @@ export interface AnonymizeReport {
  * console.log(report.removedImages, report.removedFields); // ['label', 'macro'] ['Filename', 'Date', …]
  * ```
  */
-export async function anonymizeSlide(input: string, out: string, options: AnonymizeOptions = {}): Promise<AnonymizeReport> {
-  if (resolve(input) === resolve(out)) throw new WsiError('InvalidArgument', 'the anonymized copy must go to a different file than the input');
-  if (!options.overwrite && (await stat(out).then(() => true, () => false))) {
-    throw new WsiError('InvalidArgument', `${out} exists (pass overwrite: true, or --overwrite on the command line, to replace it)`);
+export async function anonymizeSlide(
+  input: string,
+  out: string,
+  options: AnonymizeOptions = {},
+): Promise<AnonymizeReport> {
+  if (resolve(input) === resolve(out))
+    throw new WsiError('InvalidArgument', 'the anonymized copy must go to a different file than the input');
+  if (
+    !options.overwrite &&
+    (await stat(out).then(
+      () => true,
+      () => false,
+    ))
+  ) {
+    throw new WsiError(
+      'InvalidArgument',
+      `${out} exists (pass overwrite: true, or --overwrite on the command line, to replace it)`,
+    );
   }
   const slide = await openSlide(input);
   const removedFields = new Set<string>();
@@ -124,12 +138,19 @@ export async function anonymizeSlide(input: string, out: string, options: Anonym
 async function verify(original: TiffSlide, out: string, report: AnonymizeReport): Promise<void> {
   const copy = await openSlide(out);
   try {
-    const same = copy.levels.length === original.levels.length && copy.levels.every((l, i) => l.width === original.levels[i]!.width && l.height === original.levels[i]!.height);
+    const same =
+      copy.levels.length === original.levels.length &&
+      copy.levels.every((l, i) => l.width === original.levels[i]!.width && l.height === original.levels[i]!.height);
     const leftImages = report.removedImages.filter((n) => copy.associatedImages.includes(n));
     const keys = Object.keys(copy.properties);
-    const leftFields = report.removedFields.filter((f) => keys.some((k) => k.toLowerCase().endsWith(`.${f.toLowerCase()}`)));
+    const leftFields = report.removedFields.filter((f) =>
+      keys.some((k) => k.toLowerCase().endsWith(`.${f.toLowerCase()}`)),
+    );
     if (!same || leftImages.length > 0 || leftFields.length > 0) {
-      throw new WsiError('CorruptFile', `${out}: verification failed (levels ${same ? 'ok' : 'differ'}, images left ${leftImages.join(',') || 'none'}, fields left ${leftFields.join(',') || 'none'})`);
+      throw new WsiError(
+        'CorruptFile',
+        `${out}: verification failed (levels ${same ? 'ok' : 'differ'}, images left ${leftImages.join(',') || 'none'}, fields left ${leftFields.join(',') || 'none'})`,
+      );
     }
     // one tile of the smallest level decodes
     await copy.readTile(copy.levels.length - 1, 0, 0);

@@ -1,3 +1,3 @@
-export { anonymizeSlide, type AnonymizeOptions, type AnonymizeReport } from './anonymize.js';
-export { scrubDescription, APERIO_IDENTIFYING_KEYS, PHILIPS_IDENTIFYING_ATTRIBUTES, DROPPED_TAGS } from './scrub.js';
-export { copyTiffPages, type CopyPage } from './tiff-copy.js';
+export { type AnonymizeOptions, type AnonymizeReport, anonymizeSlide } from './anonymize.js';
+export { APERIO_IDENTIFYING_KEYS, DROPPED_TAGS, PHILIPS_IDENTIFYING_ATTRIBUTES, scrubDescription } from './scrub.js';
+export { type CopyPage, copyTiffPages } from './tiff-copy.js';

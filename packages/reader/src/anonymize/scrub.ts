@@ -97,13 +97,17 @@ export function scrubDescription(desc: string): { text: string; removed: string[
   if (/<DataObject[^>]*ObjectType="DPUfsImport"/.test(desc)) {
     let text = desc;
     for (const name of PHILIPS_IDENTIFYING_ATTRIBUTES) {
-      const re = new RegExp(`[ \\t]*<Attribute\\s[^>]*Name="${escapeRe(name)}"[^>]*?(?:/>|>[\\s\\S]*?</Attribute>)\\r?\\n?`, 'g');
+      const re = new RegExp(
+        `[ \\t]*<Attribute\\s[^>]*Name="${escapeRe(name)}"[^>]*?(?:/>|>[\\s\\S]*?</Attribute>)\\r?\\n?`,
+        'g',
+      );
       const next = text.replace(re, '');
       if (next !== text) removed.push(name);
       text = next;
     }
     // scanned images other than the WSI (label and macro photos, base64)
-    const obj = /[ \t]*<DataObject ObjectType="DPScannedImage">(?:(?!<DataObject ObjectType="DPScannedImage">)[\s\S])*?<\/DataObject>\r?\n?/g;
+    const obj =
+      /[ \t]*<DataObject ObjectType="DPScannedImage">(?:(?!<DataObject ObjectType="DPScannedImage">)[\s\S])*?<\/DataObject>\r?\n?/g;
     text = text.replace(obj, (m) => {
       const type = /Name="PIM_DP_IMAGE_TYPE"[^>]*>([^<]*)</.exec(m)?.[1];
       if (type === 'LABELIMAGE' || type === 'MACROIMAGE') {

@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { type FileHandle, open, rename, rm } from 'node:fs/promises';
-import { WsiError, throwIfAborted } from '@wsi/core';
+import { throwIfAborted, WsiError } from '@wsi/core';
 import type { TiffIfd } from '../tiff/ifd.js';
 import { TiffImage } from '../tiff/image.js';
 import type { TiffFile } from '../tiff/parser.js';
@@ -48,7 +48,13 @@ interface Entry {
  * await copyTiffPages(tiff, [{ ifd: tiff.ifds[0]! }], '/tmp/level0.tif', new Set([306]));
  * ```
  */
-export async function copyTiffPages(tiff: TiffFile, pages: readonly CopyPage[], out: string, drop: ReadonlySet<number>, signal?: AbortSignal): Promise<number> {
+export async function copyTiffPages(
+  tiff: TiffFile,
+  pages: readonly CopyPage[],
+  out: string,
+  drop: ReadonlySet<number>,
+  signal?: AbortSignal,
+): Promise<number> {
   const le = tiff.littleEndian;
   const big = tiff.bigTiff;
   const src = tiff.ctx.source;
@@ -63,7 +69,8 @@ export async function copyTiffPages(tiff: TiffFile, pages: readonly CopyPage[], 
     for (const page of pages) {
       throwIfAborted(signal);
       for (const t of UNSUPPORTED_POINTERS) {
-        if (page.ifd.has(t)) throw new WsiError('UnsupportedFormat', `${src.description}: old-style JPEG (tag ${t}) cannot be copied`);
+        if (page.ifd.has(t))
+          throw new WsiError('UnsupportedFormat', `${src.description}: old-style JPEG (tag ${t}) cannot be copied`);
       }
       const img = TiffImage.from(page.ifd);
       const n = img.tileCount;
@@ -88,7 +95,8 @@ export async function copyTiffPages(tiff: TiffFile, pages: readonly CopyPage[], 
         pos += loc.length;
       }
       await flush();
-      if (!big && pos > 0xffff_ffff) throw new WsiError('UnsupportedFormat', `${src.description}: the copy would exceed 4 GiB in a classic TIFF`);
+      if (!big && pos > 0xffff_ffff)
+        throw new WsiError('UnsupportedFormat', `${src.description}: the copy would exceed 4 GiB in a classic TIFF`);
       encoded.push({ entries: await pageEntries(page, img, newOffsets, drop, big, le, signal) });
     }
     // 2. directories (with their out-of-line values), chained
@@ -123,7 +131,15 @@ export async function copyTiffPages(tiff: TiffFile, pages: readonly CopyPage[], 
   }
 }
 
-async function pageEntries(page: CopyPage, img: TiffImage, offsets: Float64Array, drop: ReadonlySet<number>, big: boolean, le: boolean, signal?: AbortSignal): Promise<Entry[]> {
+async function pageEntries(
+  page: CopyPage,
+  img: TiffImage,
+  offsets: Float64Array,
+  drop: ReadonlySet<number>,
+  big: boolean,
+  le: boolean,
+  signal?: AbortSignal,
+): Promise<Entry[]> {
   const entries: Entry[] = [];
   for (const e of page.ifd.entries.values()) {
     if (drop.has(e.tag) || OFFSET_TAGS.has(e.tag) || e.type === TYPE.IFD || e.type === TYPE.IFD8) continue;
@@ -144,7 +160,12 @@ async function pageEntries(page: CopyPage, img: TiffImage, offsets: Float64Array
     if (big) dv.setBigUint64(i * 8, BigInt(offsets[i] as number), le);
     else dv.setUint32(i * 4, offsets[i] as number, le);
   }
-  entries.push({ tag: img.tiled ? TAG.TileOffsets : TAG.StripOffsets, type: big ? TYPE.LONG8 : TYPE.LONG, count: n, value });
+  entries.push({
+    tag: img.tiled ? TAG.TileOffsets : TAG.StripOffsets,
+    type: big ? TYPE.LONG8 : TYPE.LONG,
+    count: n,
+    value,
+  });
   return entries.sort((a, b) => a.tag - b.tag);
 }
 

@@ -6,10 +6,10 @@
  * `openslide.objective-power`.
  */
 import { type FormatModule, PROPERTY, type Slide } from '@wsi/core';
+import { TiffSlide, type TiffSlideOptions } from '../slide/tiff-slide.js';
 import { TiffImage } from '../tiff/image.js';
 import { tiffProperties } from '../tiff/properties.js';
 import { TAG } from '../tiff/tags.js';
-import { TiffSlide, type TiffSlideOptions } from '../slide/tiff-slide.js';
 import { formatDouble, parseDoubleProp, parseIntProp, probeTiff, tiffOf } from './probe.js';
 
 /** Parses Aperio's `|`-separated description into `aperio.*` properties (the first field is skipped). */

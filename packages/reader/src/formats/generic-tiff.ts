@@ -5,11 +5,11 @@
  * opens as one level whose strips are read as tiles (memory bounded by the strip size).
  */
 import { type FormatModule, PROPERTY, type Slide } from '@wsi/core';
+import { TiffSlide, type TiffSlideOptions } from '../slide/tiff-slide.js';
 import type { TiffIfd } from '../tiff/ifd.js';
 import { TiffImage } from '../tiff/image.js';
 import { tiffProperties } from '../tiff/properties.js';
 import { TAG } from '../tiff/tags.js';
-import { TiffSlide, type TiffSlideOptions } from '../slide/tiff-slide.js';
 import { probeTiff, tiffOf } from './probe.js';
 
 /** Levels of a page (or SubIFD) pyramid: directory 0 plus reduced-resolution tiled directories, widest first. */

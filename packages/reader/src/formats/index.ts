@@ -4,21 +4,28 @@
 import { FormatRegistry, type Slide } from '@wsi/core';
 import type { TiffSlideOptions } from '../slide/tiff-slide.js';
 import { aperioFormat } from './aperio.js';
+import { dicomFormat } from './dicom/index.js';
 import { genericTiffFormat } from './generic-tiff.js';
+import { miraxFormat } from './mirax/index.js';
+import { ndpiFormat } from './ndpi/index.js';
 import { omeTiffFormat } from './ome-tiff.js';
 import { philipsFormat } from './philips.js';
-import { ndpiFormat } from './ndpi/index.js';
-import { dicomFormat } from './dicom/index.js';
-import { miraxFormat } from './mirax/index.js';
 
 export { aperioFormat, aperioProperties } from './aperio.js';
+export * from './dicom/index.js';
 export { genericTiffFormat, pyramidLevels } from './generic-tiff.js';
-export { omeTiffFormat, parseOmeXml, type OmeInfo } from './ome-tiff.js';
+export { MiraxSlide, miraxFormat, parseIni, parseSlidedat, type Slidedat } from './mirax/index.js';
+export {
+  type NdpiOpenOptions,
+  NdpiSlide,
+  type NdpiSlideOptions,
+  ndpiFormat,
+  ndpiProperties,
+  type TileGrouping,
+} from './ndpi/index.js';
+export { type OmeInfo, omeTiffFormat, parseOmeXml } from './ome-tiff.js';
 export { philipsFormat, philipsProperties } from './philips.js';
 export { parseDoubleProp, parseIntProp } from './probe.js';
-export { ndpiFormat, ndpiProperties, NdpiSlide, type NdpiOpenOptions, type NdpiSlideOptions, type TileGrouping } from './ndpi/index.js';
-export * from './dicom/index.js';
-export { miraxFormat, MiraxSlide, parseSlidedat, parseIni, type Slidedat } from './mirax/index.js';
 
 /**
  * A registry with every built-in slide format (Aperio, Philips, OME-TIFF, generic TIFF). Register more modules
@@ -30,7 +37,9 @@ export { miraxFormat, MiraxSlide, parseSlidedat, parseIni, type Slidedat } from 
  * console.log(slideFormats.list().map((m) => m.id)); // ['aperio', 'philips', 'ome-tiff', 'generic-tiff']
  * ```
  */
-export const slideFormats: FormatRegistry<Slide, TiffSlideOptions> = new FormatRegistry<Slide, TiffSlideOptions>('slide format')
+export const slideFormats: FormatRegistry<Slide, TiffSlideOptions> = new FormatRegistry<Slide, TiffSlideOptions>(
+  'slide format',
+)
   .register(aperioFormat)
   .register(philipsFormat)
   .register(omeTiffFormat)

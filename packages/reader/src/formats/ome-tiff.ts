@@ -5,13 +5,22 @@
  */
 import { type FormatModule, PROPERTY, type Slide } from '@wsi/core';
 import { XMLParser } from 'fast-xml-parser';
+import { TiffSlide, type TiffSlideOptions } from '../slide/tiff-slide.js';
 import { tiffProperties } from '../tiff/properties.js';
 import { TAG } from '../tiff/tags.js';
-import { TiffSlide, type TiffSlideOptions } from '../slide/tiff-slide.js';
 import { pyramidLevels } from './generic-tiff.js';
 import { formatDouble, probeTiff, tiffOf } from './probe.js';
 
-const UNIT_TO_UM: Readonly<Record<string, number>> = { µm: 1, um: 1, 'μm': 1, nm: 1e-3, mm: 1e3, cm: 1e4, m: 1e6, pm: 1e-6 };
+const UNIT_TO_UM: Readonly<Record<string, number>> = {
+  µm: 1,
+  um: 1,
+  μm: 1,
+  nm: 1e-3,
+  mm: 1e3,
+  cm: 1e4,
+  m: 1e6,
+  pm: 1e-6,
+};
 
 /** What the reader takes from OME-XML. */
 export interface OmeInfo {
@@ -32,13 +41,19 @@ type XmlNode = Record<string, unknown>;
  * ```
  */
 export function parseOmeXml(xml: string): OmeInfo {
-  const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '', removeNSPrefix: true, isArray: (n) => n === 'Image' || n === 'Channel' });
+  const parser = new XMLParser({
+    ignoreAttributes: false,
+    attributeNamePrefix: '',
+    removeNSPrefix: true,
+    isArray: (n) => n === 'Image' || n === 'Channel',
+  });
   const doc = parser.parse(xml) as XmlNode;
   const ome = (doc.OME ?? {}) as XmlNode;
   const image = ((ome.Image as XmlNode[] | undefined) ?? [])[0] ?? {};
   const pixels = (image.Pixels ?? {}) as XmlNode;
   const properties: Record<string, string> = {};
-  for (const [k, v] of Object.entries(pixels)) if (typeof v === 'string' || typeof v === 'number') properties[`ome.Pixels.${k}`] = String(v);
+  for (const [k, v] of Object.entries(pixels))
+    if (typeof v === 'string' || typeof v === 'number') properties[`ome.Pixels.${k}`] = String(v);
   if (typeof image.Name === 'string') properties['ome.Image.Name'] = image.Name;
   const size = (axis: 'X' | 'Y') => {
     const v = Number(pixels[`PhysicalSize${axis}`]);
@@ -49,7 +64,12 @@ export function parseOmeXml(xml: string): OmeInfo {
   const x = size('X');
   const y = size('Y');
   const channels = ((pixels.Channel as XmlNode[] | undefined) ?? []).map((c, i) => String(c.Name ?? c.ID ?? `C${i}`));
-  return { ...(x !== undefined && y !== undefined ? { mpp: { x, y } } : {}), channels, sizeC: Number(pixels.SizeC ?? channels.length ?? 1) || 1, properties };
+  return {
+    ...(x !== undefined && y !== undefined ? { mpp: { x, y } } : {}),
+    channels,
+    sizeC: Number(pixels.SizeC ?? channels.length ?? 1) || 1,
+    properties,
+  };
 }
 
 /**
@@ -73,7 +93,11 @@ export const omeTiffFormat: FormatModule<Slide, TiffSlideOptions> = {
     const info = parseOmeXml(ifd0.string(TAG.ImageDescription) ?? '');
     // OME pyramids live in SubIFDs; the main chain holds planes (channels, z, t), not levels.
     const levels = pyramidLevels([ifd0]);
-    const properties: Record<string, string> = { ...tiffProperties(ifd0), ...info.properties, [PROPERTY.vendor]: 'ome-tiff' };
+    const properties: Record<string, string> = {
+      ...tiffProperties(ifd0),
+      ...info.properties,
+      [PROPERTY.vendor]: 'ome-tiff',
+    };
     if (info.mpp) {
       properties[PROPERTY.mppX] = formatDouble(info.mpp.x);
       properties[PROPERTY.mppY] = formatDouble(info.mpp.y);

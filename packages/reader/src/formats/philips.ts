@@ -9,10 +9,10 @@
  */
 import { type FormatModule, PROPERTY, type Slide } from '@wsi/core';
 import { XMLParser } from 'fast-xml-parser';
+import { TiffSlide, type TiffSlideOptions } from '../slide/tiff-slide.js';
 import { TiffImage } from '../tiff/image.js';
 import { tiffProperties } from '../tiff/properties.js';
 import { TAG } from '../tiff/tags.js';
-import { TiffSlide, type TiffSlideOptions } from '../slide/tiff-slide.js';
 import { formatDouble, parseDoubleProp, probeTiff, tiffOf } from './probe.js';
 
 type Node = Record<string, unknown>;
@@ -27,7 +27,12 @@ const asArray = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Arra
  * ```
  */
 export function philipsProperties(xml: string): Record<string, string> {
-  const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '@', parseTagValue: false, isArray: (n) => n === 'Attribute' || n === 'DataObject' });
+  const parser = new XMLParser({
+    ignoreAttributes: false,
+    attributeNamePrefix: '@',
+    parseTagValue: false,
+    isArray: (n) => n === 'Attribute' || n === 'DataObject',
+  });
   const doc = parser.parse(xml) as Node;
   const root = asArray(doc.DataObject as Node[])[0];
   const out: Record<string, string> = {};
@@ -40,7 +45,9 @@ export function philipsProperties(xml: string): Record<string, string> {
       if (arr) {
         const objs = asArray(arr.DataObject as Node[]);
         if (name === 'PIM_DP_SCANNED_IMAGES') {
-          const wsi = objs.find((o) => asArray(o.Attribute as Node[]).some((a) => a['@Name'] === 'PIM_DP_IMAGE_TYPE' && a['#text'] === 'WSI'));
+          const wsi = objs.find((o) =>
+            asArray(o.Attribute as Node[]).some((a) => a['@Name'] === 'PIM_DP_IMAGE_TYPE' && a['#text'] === 'WSI'),
+          );
           if (wsi) add(wsi, prefix);
         } else if (name === 'PIIM_PIXEL_DATA_REPRESENTATION_SEQUENCE') {
           objs.forEach((o, i) => add(o, `${prefix}.${name}[${i}]`));
@@ -67,7 +74,12 @@ export function philipsProperties(xml: string): Record<string, string> {
 export function embeddedImages(xml: string): Map<string, Uint8Array> {
   const out = new Map<string, Uint8Array>();
   if (!xml.includes('PIM_DP_IMAGE_DATA')) return out;
-  const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '@', parseTagValue: false, isArray: (n) => n === 'Attribute' || n === 'DataObject' });
+  const parser = new XMLParser({
+    ignoreAttributes: false,
+    attributeNamePrefix: '@',
+    parseTagValue: false,
+    isArray: (n) => n === 'Attribute' || n === 'DataObject',
+  });
   const root = asArray((parser.parse(xml) as Node).DataObject as Node[])[0];
   const scanned = asArray(root?.Attribute as Node[]).find((a) => a['@Name'] === 'PIM_DP_SCANNED_IMAGES');
   for (const obj of asArray((scanned?.Array as Node | undefined)?.DataObject as Node[])) {
@@ -75,7 +87,8 @@ export function embeddedImages(xml: string): Map<string, Uint8Array> {
     const type = attrs.find((a) => a['@Name'] === 'PIM_DP_IMAGE_TYPE')?.['#text'];
     const data = attrs.find((a) => a['@Name'] === 'PIM_DP_IMAGE_DATA')?.['#text'];
     const name = type === 'LABELIMAGE' ? 'label' : type === 'MACROIMAGE' ? 'macro' : undefined;
-    if (name && typeof data === 'string' && !out.has(name)) out.set(name, new Uint8Array(Buffer.from(data.replace(/\s+/g, ''), 'base64')));
+    if (name && typeof data === 'string' && !out.has(name))
+      out.set(name, new Uint8Array(Buffer.from(data.replace(/\s+/g, ''), 'base64')));
   }
   return out;
 }
@@ -83,7 +96,10 @@ export function embeddedImages(xml: string): Map<string, Uint8Array> {
 /** Parses `"0.000227" "0.000226"` into numbers. */
 function spacing(v: string | undefined): number[] | undefined {
   if (!v) return undefined;
-  const parts = v.split('"').map((s) => s.trim()).filter((s) => s !== '');
+  const parts = v
+    .split('"')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
   const nums = parts.map((p) => parseDoubleProp(p));
   return nums.length >= 2 && nums.every((n) => n !== undefined && n > 0) ? (nums as number[]) : undefined;
 }
@@ -101,14 +117,19 @@ export const philipsFormat: FormatModule<Slide, TiffSlideOptions> = {
   priority: 20,
   async detect(probe) {
     const ifd0 = (await probeTiff(probe))?.ifds[0];
-    if (!ifd0 || !ifd0.has(TAG.TileWidth)) return false;
+    if (!ifd0?.has(TAG.TileWidth)) return false;
     const desc = ifd0.string(TAG.ImageDescription) ?? '';
-    return (ifd0.string(TAG.Software) ?? '').startsWith('Philips') && /<DataObject[^>]*ObjectType="DPUfsImport"/.test(desc);
+    return (
+      (ifd0.string(TAG.Software) ?? '').startsWith('Philips') && /<DataObject[^>]*ObjectType="DPUfsImport"/.test(desc)
+    );
   },
   async open(probe, options) {
     const tiff = await tiffOf(probe);
     const ifd0 = tiff.ifds[0]!;
-    const props: Record<string, string> = { ...tiffProperties(ifd0), ...philipsProperties(ifd0.string(TAG.ImageDescription) ?? '') };
+    const props: Record<string, string> = {
+      ...tiffProperties(ifd0),
+      ...philipsProperties(ifd0.string(TAG.ImageDescription) ?? ''),
+    };
     // OpenSlide drops the XML description from the properties (its content is spread over philips.*)
     delete props['tiff.ImageDescription'];
     delete props[PROPERTY.comment];

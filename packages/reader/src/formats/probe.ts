@@ -3,7 +3,7 @@
  * OpenSlide's property parsing rules.
  */
 import type { ByteSource, FormatProbe } from '@wsi/core';
-import { type TiffFile, isTiffHeader, parseTiff } from '../tiff/parser.js';
+import { isTiffHeader, parseTiff, type TiffFile } from '../tiff/parser.js';
 import { formatDouble } from '../tiff/properties.js';
 
 const parsed = new WeakMap<ByteSource, Promise<TiffFile>>();

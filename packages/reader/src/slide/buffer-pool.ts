@@ -70,7 +70,9 @@ export class BufferPool {
   /** True when `data` is a whole buffer this pool handed out (so it may be released). */
   owns(data: ArrayBufferView): boolean {
     const ab = data.buffer;
-    return ab instanceof ArrayBuffer && this.#owned.has(ab) && data.byteOffset === 0 && data.byteLength === ab.byteLength;
+    return (
+      ab instanceof ArrayBuffer && this.#owned.has(ab) && data.byteOffset === 0 && data.byteLength === ab.byteLength
+    );
   }
 
   /**

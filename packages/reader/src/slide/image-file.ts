@@ -17,9 +17,20 @@ const MAX_PIXELS = 64 * 1024 * 1024;
  */
 export async function decodeImageFile(bytes: Uint8Array, what: string): Promise<Raster<'uint8'>> {
   try {
-    const { data, info } = await sharp(bytes, { limitInputPixels: MAX_PIXELS }).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
-    return { width: info.width, height: info.height, channels: 4, dtype: 'uint8', data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
+    const { data, info } = await sharp(bytes, { limitInputPixels: MAX_PIXELS })
+      .ensureAlpha()
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    return {
+      width: info.width,
+      height: info.height,
+      channels: 4,
+      dtype: 'uint8',
+      data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
+    };
   } catch (err) {
-    throw new WsiError('CorruptFile', `${what}: cannot decode the embedded image: ${(err as Error).message}`, { cause: err });
+    throw new WsiError('CorruptFile', `${what}: cannot decode the embedded image: ${(err as Error).message}`, {
+      cause: err,
+    });
   }
 }

@@ -61,5 +61,8 @@ export function toLayout(tile: Raster, layout: PixelLayout): Raster {
     }
     return { width: tile.width, height: tile.height, channels: 4, dtype: 'uint8', data: out };
   }
-  throw new WsiError('CorruptFile', `a tile decoded to ${tile.channels} ${tile.dtype} channels where ${layout.channels} ${layout.dtype} were expected`);
+  throw new WsiError(
+    'CorruptFile',
+    `a tile decoded to ${tile.channels} ${tile.dtype} channels where ${layout.channels} ${layout.dtype} were expected`,
+  );
 }

@@ -61,9 +61,24 @@ export async function copyWindow(
 }
 
 /** Copies the part of tile (c, r) inside `[x0,x1)×[y0,y1)` (level coords) to dest, offset by (ox, oy). */
-function blitTile(grid: TileGrid, tile: Raster, c: number, r: number, dest: Raster, ox: number, oy: number, x0: number, y0: number, x1: number, y1: number): void {
+function blitTile(
+  grid: TileGrid,
+  tile: Raster,
+  c: number,
+  r: number,
+  dest: Raster,
+  ox: number,
+  oy: number,
+  x0: number,
+  y0: number,
+  x1: number,
+  y1: number,
+): void {
   if (tile.channels !== dest.channels || tile.dtype !== dest.dtype) {
-    throw new WsiError('CorruptFile', `tile (${c}, ${r}) decoded to ${tile.channels}×${tile.dtype}, expected ${dest.channels}×${dest.dtype}`);
+    throw new WsiError(
+      'CorruptFile',
+      `tile (${c}, ${r}) decoded to ${tile.channels}×${tile.dtype}, expected ${dest.channels}×${dest.dtype}`,
+    );
   }
   const tx = c * grid.tileWidth;
   const ty = r * grid.tileHeight;
@@ -133,7 +148,16 @@ function toUnorm(f: number): number {
  * bilinearShift(window, out, 0, 0, 256, 256, sx.weight, sy.weight);
  * ```
  */
-export function bilinearShift(src: Raster<'uint8'>, dest: Raster<'uint8'>, dx: number, dy: number, w: number, h: number, wx: number, wy: number): void {
+export function bilinearShift(
+  src: Raster<'uint8'>,
+  dest: Raster<'uint8'>,
+  dx: number,
+  dy: number,
+  w: number,
+  h: number,
+  wx: number,
+  wy: number,
+): void {
   const s = src.data;
   const d = dest.data;
   const sw = src.width * 4;
@@ -148,7 +172,8 @@ export function bilinearShift(src: Raster<'uint8'>, dest: Raster<'uint8'>, dx: n
   const t10 = UNORM.map((v) => f32(v * w10));
   const t01 = UNORM.map((v) => f32(v * w01));
   const t11 = UNORM.map((v) => f32(v * w11));
-  const mix = (p: number, p2: number) => toUnorm(f32(f32(f32(t00[s[p]!]! + t10[s[p + 4]!]!) + t01[s[p2]!]!) + t11[s[p2 + 4]!]!));
+  const mix = (p: number, p2: number) =>
+    toUnorm(f32(f32(f32(t00[s[p]!]! + t10[s[p + 4]!]!) + t01[s[p2]!]!) + t11[s[p2 + 4]!]!));
   for (let y = 0; y < h; y++) {
     let p = y * sw;
     let q = ((y + dy) * dest.width + dx) * 4;

@@ -5,24 +5,23 @@
 import {
   type AssociatedImageName,
   type ByteSource,
+  createRaster,
+  isWsiError,
+  levelDownsample,
   PROPERTY,
   type Raster,
   type SlideFormat,
   type SlideLevel,
   type SlideReadOptions,
   WsiError,
-  createRaster,
-  isWsiError,
-  levelDownsample,
 } from '@wsi/core';
 import { decodeTile, tileDecoders } from '../decode/index.js';
-import { COMPRESSION_NAMES } from '../tiff/tags.js';
 import type { TiffImage } from '../tiff/image.js';
 import { levelProperties } from '../tiff/properties.js';
-import { TAG } from '../tiff/tags.js';
-import { type PixelLayout, pixelLayout, toLayout } from './pixels.js';
+import { COMPRESSION_NAMES, TAG } from '../tiff/tags.js';
 import { sharedBufferPool } from './buffer-pool.js';
 import { decodeImageFile } from './image-file.js';
+import { type PixelLayout, pixelLayout, toLayout } from './pixels.js';
 import { TileReadAhead } from './read-ahead.js';
 import { copyWindow } from './region.js';
 import { TiledSlide, type TiledSlideOptions } from './tiled-slide.js';
@@ -91,9 +90,13 @@ export class TiffSlide extends TiledSlide {
     for (const img of init.levels) {
       if (!tileDecoders.has(img.compression)) {
         const name = COMPRESSION_NAMES[img.compression];
-        throw new WsiError('UnsupportedFormat', `${init.source.description}: unsupported TIFF compression ${img.compression}${name ? ` (${name})` : ''}`, {
-          details: { compression: img.compression },
-        });
+        throw new WsiError(
+          'UnsupportedFormat',
+          `${init.source.description}: unsupported TIFF compression ${img.compression}${name ? ` (${name})` : ''}`,
+          {
+            details: { compression: img.compression },
+          },
+        );
       }
     }
     const sizes = init.levels.map((img, i) => init.levelSizes?.[i] ?? { width: img.width, height: img.height });
@@ -120,7 +123,10 @@ export class TiffSlide extends TiledSlide {
           ...levelProperties(levels),
           ...(icc ? { [PROPERTY.iccSize]: String(icc.byteLength) } : {}),
         },
-        associatedImages: [...associated.keys(), ...[...(init.embeddedAssociated?.keys() ?? [])].filter((k) => !associated.has(k))],
+        associatedImages: [
+          ...associated.keys(),
+          ...[...(init.embeddedAssociated?.keys() ?? [])].filter((k) => !associated.has(k)),
+        ],
         ...(init.mpp ? { mpp: init.mpp } : {}),
         ...(init.objectivePower !== undefined ? { objectivePower: init.objectivePower } : {}),
         description: init.source.description,
@@ -158,11 +164,24 @@ export class TiffSlide extends TiledSlide {
     const img = this.#associated.get(name);
     const file = this.#embedded.get(name);
     if (!img && file) return decodeImageFile(file, `${this.source.description}: associated image "${name}"`);
-    if (!img) throw new WsiError('NotFound', `${this.source.description}: no associated image "${name}"`, { details: { available: this.associatedImages } });
+    if (!img)
+      throw new WsiError('NotFound', `${this.source.description}: no associated image "${name}"`, {
+        details: { available: this.associatedImages },
+      });
     const layout = pixelLayout(img);
     const out = createRaster(img.width, img.height, layout.channels, layout.dtype);
     const grid = { width: img.width, height: img.height, tileWidth: img.tileWidth, tileHeight: img.tileHeight };
-    await copyWindow(grid, (c, r) => this.#decode(img, layout, c, r, options.signal), out, 0, 0, 0, 0, img.width, img.height);
+    await copyWindow(
+      grid,
+      (c, r) => this.#decode(img, layout, c, r, options.signal),
+      out,
+      0,
+      0,
+      0,
+      0,
+      img.width,
+      img.height,
+    );
     return out;
   }
 
@@ -183,7 +202,14 @@ export class TiffSlide extends TiledSlide {
   }
 
   protected decodeTile(level: number, col: number, row: number, signal?: AbortSignal): Promise<Raster | null> {
-    return this.#decode(this.#images[level] as TiffImage, this.layouts[level] as PixelLayout, col, row, signal, this.#readAhead[level] ?? true);
+    return this.#decode(
+      this.#images[level] as TiffImage,
+      this.layouts[level] as PixelLayout,
+      col,
+      row,
+      signal,
+      this.#readAhead[level] ?? true,
+    );
   }
 
   /** Level tiles are decoded into pooled buffers that nothing else holds: the tile-aligned fast path may return them. */
@@ -196,13 +222,24 @@ export class TiffSlide extends TiledSlide {
   }
 
   /** `level`: true for a pyramid level's tile (pooled pixels), or that level's read-ahead; false for associated images. */
-  async #decode(img: TiffImage, layout: PixelLayout, col: number, row: number, signal?: AbortSignal, level: boolean | TileReadAhead = false): Promise<Raster | null> {
+  async #decode(
+    img: TiffImage,
+    layout: PixelLayout,
+    col: number,
+    row: number,
+    signal?: AbortSignal,
+    level: boolean | TileReadAhead = false,
+  ): Promise<Raster | null> {
     const pooled = level !== false;
-    const bytes = level instanceof TileReadAhead ? await level.read(col, row, signal) : await img.readTileBytes(col, row, signal);
+    const bytes =
+      level instanceof TileReadAhead ? await level.read(col, row, signal) : await img.readTileBytes(col, row, signal);
     if (!bytes) return null;
     const info = img.decodeInfo(row);
     // JPEG decodes RGBA straight into a recycled buffer (see BufferPool); other codecs allocate
-    const into = pooled && layout.rgba && JPEG.has(img.compression) ? sharedBufferPool.acquire(info.width * info.height * 4) : undefined;
+    const into =
+      pooled && layout.rgba && JPEG.has(img.compression)
+        ? sharedBufferPool.acquire(info.width * info.height * 4)
+        : undefined;
     try {
       const tile = await decodeTile(bytes, info, signal, into);
       if (into && tile.data !== into) sharedBufferPool.release(into);
@@ -210,7 +247,11 @@ export class TiffSlide extends TiledSlide {
     } catch (err) {
       if (into) sharedBufferPool.release(into);
       if (isWsiError(err)) throw err;
-      throw new WsiError('CorruptFile', `${this.source.description}: cannot decode tile (${col}, ${row}): ${(err as Error).message}`, { cause: err });
+      throw new WsiError(
+        'CorruptFile',
+        `${this.source.description}: cannot decode tile (${col}, ${row}): ${(err as Error).message}`,
+        { cause: err },
+      );
     }
   }
 }

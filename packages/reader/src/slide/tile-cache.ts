@@ -34,7 +34,10 @@ export class TileCache {
    * @param maxBytes Budget for decoded pixels; 0 disables caching (coalescing still applies).
    * @param pool Where evicted tiles' pooled buffers go back (default: the process-wide pool).
    */
-  constructor(readonly maxBytes: number = DEFAULT_TILE_CACHE_BYTES, pool: BufferPool = sharedBufferPool) {
+  constructor(
+    readonly maxBytes: number = DEFAULT_TILE_CACHE_BYTES,
+    pool: BufferPool = sharedBufferPool,
+  ) {
     if (!(maxBytes >= 0)) throw new WsiError('InvalidArgument', `tile cache size must be ≥ 0, got ${maxBytes}`);
     this.#pool = pool;
   }

@@ -4,8 +4,12 @@
  * and a shared decoded-tile LRU with request coalescing. A format (TIFF, NDPI, MIRAX, DICOM) subclasses it and
  * supplies how one tile of one level is decoded.
  */
+
+import { availableParallelism } from 'node:os';
 import {
   type AssociatedImageName,
+  bestLevelForDownsample,
+  createRaster,
   PROPERTY,
   type Raster,
   type Region,
@@ -13,15 +17,12 @@ import {
   type SlideFormat,
   type SlideLevel,
   type SlideReadOptions,
-  WsiError,
-  bestLevelForDownsample,
-  createRaster,
   throwIfAborted,
+  WsiError,
 } from '@wsi/core';
-import { availableParallelism } from 'node:os';
+import { compositeOnto, parseBackground, type RegionReadOptions } from './background.js';
 import { sharedBufferPool } from './buffer-pool.js';
 import type { PixelLayout } from './pixels.js';
-import { type RegionReadOptions, compositeOnto, parseBackground } from './background.js';
 import { bilinearShift, copyWindow, subpixel } from './region.js';
 import { TileCache } from './tile-cache.js';
 
@@ -191,7 +192,8 @@ export abstract class TiledSlide implements Slide {
     this.checkOpen();
     const { signal, recycle = false } = options;
     const k = options.concurrency ?? Math.max(4, 2 * availableParallelism());
-    if (!(Number.isInteger(k) && k >= 1)) throw new WsiError('InvalidArgument', `concurrency must be a whole number ≥ 1, got ${k}`);
+    if (!(Number.isInteger(k) && k >= 1))
+      throw new WsiError('InvalidArgument', `concurrency must be a whole number ≥ 1, got ${k}`);
     const it = regions[Symbol.iterator]();
     const queue: { region: Region; p: Promise<Raster> }[] = [];
     let done = false;
@@ -218,7 +220,11 @@ export abstract class TiledSlide implements Slide {
         if (recycle) sharedBufferPool.release(raster.data);
       }
     } finally {
-      for (const q of queue) q.p.then((r) => recycle && sharedBufferPool.release(r.data), () => {});
+      for (const q of queue)
+        q.p.then(
+          (r) => recycle && sharedBufferPool.release(r.data),
+          () => {},
+        );
     }
   }
 
@@ -227,12 +233,20 @@ export abstract class TiledSlide implements Slide {
    * one uncached tile is returned as that tile's decode, bypassing the cache (readRegions: one-shot scans); single
    * `readRegion` calls go through the cache, so repeated reads of a patch decode once.
    */
-  async #readRegion(region: Region, signal: AbortSignal | undefined, pooled: boolean, direct: boolean): Promise<Raster> {
+  async #readRegion(
+    region: Region,
+    signal: AbortSignal | undefined,
+    pooled: boolean,
+    direct: boolean,
+  ): Promise<Raster> {
     this.checkOpen();
     throwIfAborted(signal);
     const { x, y, width, height } = region;
     const li = this.checkLevel(region.level);
-    for (const [k, v] of [['x', x], ['y', y]] as const) {
+    for (const [k, v] of [
+      ['x', x],
+      ['y', y],
+    ] as const) {
       if (!Number.isSafeInteger(v)) throw new WsiError('InvalidArgument', `region ${k} must be an integer, got ${v}`);
     }
     const layout = this.layouts[li] as PixelLayout;
@@ -242,7 +256,10 @@ export abstract class TiledSlide implements Slide {
       const fast = await this.#wholeTile(li, x, y, signal);
       if (fast) return fast;
     }
-    const out = pooled && layout.dtype === 'uint8' ? pooledRaster(width, height, layout.channels) : createRaster(width, height, layout.channels, layout.dtype);
+    const out =
+      pooled && layout.dtype === 'uint8'
+        ? pooledRaster(width, height, layout.channels)
+        : createRaster(width, height, layout.channels, layout.dtype);
     const jobs: Promise<void>[] = [];
     for (let row = 0; row * CHUNK < height; row++) {
       for (let col = 0; col * CHUNK < width; col++) {
@@ -276,7 +293,8 @@ export abstract class TiledSlide implements Slide {
     const layout = this.layouts[li] as PixelLayout;
     const tile = await this.decodeTile(li, col, row, signal);
     if (!tile) return createRaster(tw, th, layout.channels, layout.dtype);
-    if (tile.width === tw && tile.height === th && tile.channels === layout.channels && tile.dtype === layout.dtype) return tile;
+    if (tile.width === tw && tile.height === th && tile.channels === layout.channels && tile.dtype === layout.dtype)
+      return tile;
     const out = createRaster(tw, th, layout.channels, layout.dtype);
     await copyWindow(lvl, () => Promise.resolve(tile), out, 0, 0, sx.i, sy.i, tw, th);
     sharedBufferPool.release(tile.data);
@@ -287,7 +305,17 @@ export abstract class TiledSlide implements Slide {
     return `${this.#prefix}${li}:${col}:${row}`;
   }
 
-  async #paint(out: Raster, ox: number, oy: number, x: number, y: number, li: number, w: number, h: number, signal?: AbortSignal): Promise<void> {
+  async #paint(
+    out: Raster,
+    ox: number,
+    oy: number,
+    x: number,
+    y: number,
+    li: number,
+    w: number,
+    h: number,
+    signal?: AbortSignal,
+  ): Promise<void> {
     const ds = (this.levels[li] as SlideLevel).downsample;
     let tx = 0;
     let ty = 0;

@@ -35,7 +35,14 @@ const UTF8 = new TextDecoder('utf-8', { fatal: true });
  * Tags whose values are never loaded at parse time (arrays with one element per tile or strip, and NDPI's
  * per-restart-interval MCU starts 65426 / 65432).
  */
-export const LAZY_TAGS: ReadonlySet<number> = new Set([TAG.TileOffsets, TAG.TileByteCounts, TAG.StripOffsets, TAG.StripByteCounts, 65426, 65432]);
+export const LAZY_TAGS: ReadonlySet<number> = new Set([
+  TAG.TileOffsets,
+  TAG.TileByteCounts,
+  TAG.StripOffsets,
+  TAG.StripByteCounts,
+  65426,
+  65432,
+]);
 
 /** Out-of-line values up to this size are read when the directory is parsed; bigger ones on demand. */
 export const EAGER_VALUE_BYTES = 4 << 20;
@@ -136,11 +143,21 @@ export class TiffIfd {
   async #readArray(tag: number, expected: number, signal?: AbortSignal): Promise<Float64Array> {
     const e = this.entries.get(tag);
     if (!e) throw corrupt(this.ctx, `directory at ${this.offset} has no tag ${tag}`);
-    if (e.type !== TYPE.SHORT && e.type !== TYPE.LONG && e.type !== TYPE.LONG8 && e.type !== TYPE.IFD && e.type !== TYPE.IFD8) {
+    if (
+      e.type !== TYPE.SHORT &&
+      e.type !== TYPE.LONG &&
+      e.type !== TYPE.LONG8 &&
+      e.type !== TYPE.IFD &&
+      e.type !== TYPE.IFD8
+    ) {
       throw corrupt(this.ctx, `tag ${tag} has non-integer type ${e.type}`);
     }
     if (e.count < expected) {
-      throw corrupt(this.ctx, `tag ${tag} has ${e.count} values but the image needs ${expected}`, { tag, count: e.count, expected });
+      throw corrupt(this.ctx, `tag ${tag} has ${e.count} values but the image needs ${expected}`, {
+        tag,
+        count: e.count,
+        expected,
+      });
     }
     checkValueRange(this.ctx, e);
     const size = TYPE_SIZE[e.type] as number;
@@ -152,11 +169,15 @@ export class TiffIfd {
 /** Throws `CorruptFile` when an entry's value lies outside the file. */
 export function checkValueRange(ctx: TiffContext, e: TiffEntry): void {
   if (e.valueOffset + e.byteLength > ctx.size) {
-    throw corrupt(ctx, `tag ${e.tag} value (${e.byteLength} bytes at ${e.valueOffset}) extends past the end of the file (${ctx.size})`, {
-      tag: e.tag,
-      offset: e.valueOffset,
-      length: e.byteLength,
-    });
+    throw corrupt(
+      ctx,
+      `tag ${e.tag} value (${e.byteLength} bytes at ${e.valueOffset}) extends past the end of the file (${ctx.size})`,
+      {
+        tag: e.tag,
+        offset: e.valueOffset,
+        length: e.byteLength,
+      },
+    );
   }
 }
 
@@ -217,6 +238,12 @@ export function decodeNumbers(raw: Uint8Array, type: number, count: number, le: 
 }
 
 /** A `CorruptFile` error naming the source. */
-export function corrupt(ctx: Pick<TiffContext, 'source'>, message: string, details: Record<string, unknown> = {}): WsiError {
-  return new WsiError('CorruptFile', `${ctx.source.description}: ${message}`, { details: { source: ctx.source.description, ...details } });
+export function corrupt(
+  ctx: Pick<TiffContext, 'source'>,
+  message: string,
+  details: Record<string, unknown> = {},
+): WsiError {
+  return new WsiError('CorruptFile', `${ctx.source.description}: ${message}`, {
+    details: { source: ctx.source.description, ...details },
+  });
 }

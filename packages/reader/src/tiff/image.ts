@@ -4,7 +4,7 @@
  */
 import { WsiError } from '@wsi/core';
 import type { TileDecodeInfo } from '../decode/index.js';
-import { TiffIfd, corrupt } from './ifd.js';
+import { corrupt, type TiffIfd } from './ifd.js';
 import { TAG } from './tags.js';
 
 /** Geometry limits: anything beyond is treated as a corrupt header, never allocated. */
@@ -83,15 +83,24 @@ export class TiffImage {
     this.sampleFormat = num(TAG.SampleFormat, 1) as number;
     this.subfileType = num(TAG.NewSubfileType, 0) as number;
     this.jpegTables = ifd.raw(TAG.JPEGTables);
-    if (!(this.samplesPerPixel >= 1 && this.samplesPerPixel <= 64) || !(this.bitsPerSample >= 1 && this.bitsPerSample <= 64)) {
+    if (
+      !(this.samplesPerPixel >= 1 && this.samplesPerPixel <= 64) ||
+      !(this.bitsPerSample >= 1 && this.bitsPerSample <= 64)
+    ) {
       throw corrupt(ifd.ctx, `absurd sample layout (${this.samplesPerPixel} samples of ${this.bitsPerSample} bits)`);
     }
     const tileBytes = this.tileWidth * this.tileHeight * Math.max(4, (this.samplesPerPixel * this.bitsPerSample) / 8);
     if (tileBytes > IMAGE_LIMITS.maxTileBytes) {
-      throw corrupt(ifd.ctx, `a ${this.tileWidth}×${this.tileHeight} ${this.tiled ? 'tile' : 'strip'} would decode to ${tileBytes} bytes`);
+      throw corrupt(
+        ifd.ctx,
+        `a ${this.tileWidth}×${this.tileHeight} ${this.tiled ? 'tile' : 'strip'} would decode to ${tileBytes} bytes`,
+      );
     }
     if (this.planarConfig === 2 && this.samplesPerPixel > 1) {
-      throw new WsiError('UnsupportedFormat', `${ifd.ctx.source.description}: planar (separate-plane) TIFF images are not supported`);
+      throw new WsiError(
+        'UnsupportedFormat',
+        `${ifd.ctx.source.description}: planar (separate-plane) TIFF images are not supported`,
+      );
     }
   }
 
@@ -125,8 +134,16 @@ export class TiffImage {
     const length = counts[i] as number;
     if (length === 0) return { offset, length: 0 };
     const size = this.ifd.ctx.size;
-    if (!(Number.isSafeInteger(offset) && Number.isSafeInteger(length)) || length > IMAGE_LIMITS.maxTileByteCount || offset + length > size) {
-      throw corrupt(this.ifd.ctx, `tile ${i} (${length} bytes at ${offset}) lies outside the file (${size} bytes)`, { tile: i, offset, length });
+    if (
+      !(Number.isSafeInteger(offset) && Number.isSafeInteger(length)) ||
+      length > IMAGE_LIMITS.maxTileByteCount ||
+      offset + length > size
+    ) {
+      throw corrupt(this.ifd.ctx, `tile ${i} (${length} bytes at ${offset}) lies outside the file (${size} bytes)`, {
+        tile: i,
+        offset,
+        length,
+      });
     }
     return { offset, length };
   }

@@ -2,8 +2,16 @@
  * TIFF / BigTIFF structure parser over a {@link ByteSource}: header, IFD chain, SubIFDs, loop detection.
  * Only directory bytes and small tag values are read; pixel data and per-tile arrays are left for later.
  */
-import { type ByteSource, WsiError, isWsiError } from '@wsi/core';
-import { EAGER_VALUE_BYTES, LAZY_TAGS, type TiffContext, type TiffEntry, TiffIfd, corrupt, decodeNumbers } from './ifd.js';
+import { type ByteSource, isWsiError, WsiError } from '@wsi/core';
+import {
+  corrupt,
+  decodeNumbers,
+  EAGER_VALUE_BYTES,
+  LAZY_TAGS,
+  type TiffContext,
+  type TiffEntry,
+  TiffIfd,
+} from './ifd.js';
 import { TAG, TYPE, TYPE_SIZE } from './tags.js';
 
 /** Limits that keep a hostile file from driving work or allocation. */
@@ -31,7 +39,9 @@ export function isTiffHeader(head: Uint8Array): boolean {
   const le = head[0] === 0x49 && head[1] === 0x49;
   const be = head[0] === 0x4d && head[1] === 0x4d;
   if (!le && !be) return false;
-  const magic = le ? (head[2] as number) | ((head[3] as number) << 8) : ((head[2] as number) << 8) | (head[3] as number);
+  const magic = le
+    ? (head[2] as number) | ((head[3] as number) << 8)
+    : ((head[2] as number) << 8) | (head[3] as number);
   return magic === 42 || magic === 43;
 }
 
@@ -51,7 +61,9 @@ export async function parseTiff(source: ByteSource, signal?: AbortSignal): Promi
   const size = await source.size();
   const head = await source.read(0, Math.min(16, size), { signal });
   if (!isTiffHeader(head)) {
-    throw new WsiError('UnsupportedFormat', `${source.description}: not a TIFF file`, { details: { source: source.description } });
+    throw new WsiError('UnsupportedFormat', `${source.description}: not a TIFF file`, {
+      details: { source: source.description },
+    });
   }
   const littleEndian = head[0] === 0x49;
   const dv = new DataView(head.buffer, head.byteOffset, head.byteLength);
@@ -102,7 +114,11 @@ export async function parseTiff(source: ByteSource, signal?: AbortSignal): Promi
  * is recognised as OpenSlide does: the directory at the 64-bit header offset carries the NDPI format tag 65420.
  * Returns that offset, or undefined for any other file.
  */
-async function ndpiFirstIfd(ctx: TiffContext, head: DataView, signal: AbortSignal | undefined): Promise<number | undefined> {
+async function ndpiFirstIfd(
+  ctx: TiffContext,
+  head: DataView,
+  signal: AbortSignal | undefined,
+): Promise<number | undefined> {
   const le = ctx.littleEndian;
   const off = u64(head, 4, le);
   if (!Number.isSafeInteger(off) || off < 8 || off + 2 > ctx.size) return undefined;
@@ -135,13 +151,16 @@ async function readIfd(
   const offSize = bigTiff ? 8 : 4;
   const ndpi = ctx.ndpi64 === true && !bigTiff;
   const nextSize = ndpi ? 8 : offSize;
-  if (offset + countSize > size) throw corrupt(ctx, `directory offset ${offset} is past the end of the file (${size})`, { offset });
+  if (offset + countSize > size)
+    throw corrupt(ctx, `directory offset ${offset} is past the end of the file (${size})`, { offset });
   const cb = await source.read(offset, countSize, { signal });
   const cdv = new DataView(cb.buffer, cb.byteOffset, cb.byteLength);
   const count = bigTiff ? u64(cdv, 0, le) : cdv.getUint16(0, le);
-  if (!Number.isSafeInteger(count) || count > TIFF_LIMITS.maxEntries) throw corrupt(ctx, `directory at ${offset} claims ${count} entries`, { offset });
+  if (!Number.isSafeInteger(count) || count > TIFF_LIMITS.maxEntries)
+    throw corrupt(ctx, `directory at ${offset} claims ${count} entries`, { offset });
   const bodyLen = count * entrySize + nextSize + (ndpi ? 4 * count : 0);
-  if (offset + countSize + bodyLen > size) throw corrupt(ctx, `directory at ${offset} extends past the end of the file`, { offset });
+  if (offset + countSize + bodyLen > size)
+    throw corrupt(ctx, `directory at ${offset} extends past the end of the file`, { offset });
   const body = await source.read(offset + countSize, bodyLen, { signal });
   const dv = new DataView(body.buffer, body.byteOffset, body.byteLength);
   const entries = new Map<number, TiffEntry>();
@@ -159,7 +178,8 @@ async function readIfd(
     const high = ndpi ? dv.getUint32(count * entrySize + 8 + 4 * i, le) : 0;
     if (high !== 0 && inline) {
       // an inline LONG completed by its high word (a strip offset past 4 GiB) becomes a LONG8 value
-      if (type !== TYPE.LONG || n !== 1) throw corrupt(ctx, `tag ${tag} has NDPI high bits on an inline value`, { tag, high });
+      if (type !== TYPE.LONG || n !== 1)
+        throw corrupt(ctx, `tag ${tag} has NDPI high bits on an inline value`, { tag, high });
       const wide = new Uint8Array(8);
       const wdv = new DataView(wide.buffer);
       wdv.setUint32(le ? 0 : 4, dv.getUint32(p + 8, le), le);
@@ -187,7 +207,8 @@ async function readIfd(
       ifd.setRaw(e.tag, body.slice(rel, rel + e.byteLength));
     } else if (!LAZY_TAGS.has(e.tag) && e.byteLength <= EAGER_VALUE_BYTES) {
       if (e.valueOffset + e.byteLength > size) {
-        if (CRITICAL_TAGS.has(e.tag)) throw corrupt(ctx, `tag ${e.tag} value extends past the end of the file`, { tag: e.tag });
+        if (CRITICAL_TAGS.has(e.tag))
+          throw corrupt(ctx, `tag ${e.tag} value extends past the end of the file`, { tag: e.tag });
         continue; // a broken optional tag is ignored, as libtiff warns and goes on
       }
       pending.push(source.read(e.valueOffset, e.byteLength, { signal }).then((b) => ifd.setRaw(e.tag, b.slice())));
@@ -198,7 +219,12 @@ async function readIfd(
 }
 
 /** Tags without which an image cannot be decoded: a broken value is fatal. */
-const CRITICAL_TAGS: ReadonlySet<number> = new Set([TAG.BitsPerSample, TAG.SubIFDs, TAG.JPEGTables, TAG.ImageDescription]);
+const CRITICAL_TAGS: ReadonlySet<number> = new Set([
+  TAG.BitsPerSample,
+  TAG.SubIFDs,
+  TAG.JPEGTables,
+  TAG.ImageDescription,
+]);
 
 function u64(dv: DataView, o: number, le: boolean): number {
   const v = dv.getBigUint64(o, le);

@@ -63,7 +63,9 @@ export function tiffProperties(ifd: TiffIfd): Record<string, string> {
 }
 
 /** OpenSlide's `openslide.level[i].*` and `openslide.level-count` properties. */
-export function levelProperties(levels: readonly { width: number; height: number; downsample: number; tileWidth: number; tileHeight: number }[]): Record<string, string> {
+export function levelProperties(
+  levels: readonly { width: number; height: number; downsample: number; tileWidth: number; tileHeight: number }[],
+): Record<string, string> {
   const out: Record<string, string> = { 'openslide.level-count': String(levels.length) };
   levels.forEach((l, i) => {
     out[`openslide.level[${i}].width`] = String(l.width);

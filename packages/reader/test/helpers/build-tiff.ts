@@ -26,7 +26,10 @@ export interface TestImage {
 const SIZE: Record<number, number> = { 1: 1, 2: 1, 3: 2, 4: 4, 5: 8, 7: 1, 16: 8 };
 
 /** Writes the images as one IFD chain. Returns the bytes and where each IFD starts. */
-export function buildTiff(images: TestImage[], opts: { littleEndian?: boolean; bigTiff?: boolean } = {}): { bytes: Uint8Array; ifdOffsets: number[] } {
+export function buildTiff(
+  images: TestImage[],
+  opts: { littleEndian?: boolean; bigTiff?: boolean } = {},
+): { bytes: Uint8Array; ifdOffsets: number[] } {
   const le = opts.littleEndian ?? true;
   const big = opts.bigTiff ?? false;
   const chunks: Uint8Array[] = [];
@@ -119,12 +122,18 @@ export function buildTiff(images: TestImage[], opts: { littleEndian?: boolean; b
     dv.setBigUint64(8, BigInt(ifdOffsets[0] as number), le);
   } else dv.setUint32(4, ifdOffsets[0] as number, le);
   // chain: each IFD's next pointer → the following IFD
-  for (let k = 0; k + 1 < ifdOffsets.length; k++) setNextIfd(out, ifdOffsets[k] as number, ifdOffsets[k + 1] as number, { littleEndian: le, bigTiff: big });
+  for (let k = 0; k + 1 < ifdOffsets.length; k++)
+    setNextIfd(out, ifdOffsets[k] as number, ifdOffsets[k + 1] as number, { littleEndian: le, bigTiff: big });
   return { bytes: out, ifdOffsets };
 }
 
 /** Rewrites the next-IFD pointer of the directory at `ifdOffset`. */
-export function setNextIfd(bytes: Uint8Array, ifdOffset: number, next: number, opts: { littleEndian?: boolean; bigTiff?: boolean } = {}): void {
+export function setNextIfd(
+  bytes: Uint8Array,
+  ifdOffset: number,
+  next: number,
+  opts: { littleEndian?: boolean; bigTiff?: boolean } = {},
+): void {
   const le = opts.littleEndian ?? true;
   const big = opts.bigTiff ?? false;
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -135,7 +144,12 @@ export function setNextIfd(bytes: Uint8Array, ifdOffset: number, next: number, o
 }
 
 /** Finds the entry for `tag` in the directory at `ifdOffset` and returns the byte offset of its value field. */
-export function entryValueField(bytes: Uint8Array, ifdOffset: number, tag: number, opts: { littleEndian?: boolean } = {}): number {
+export function entryValueField(
+  bytes: Uint8Array,
+  ifdOffset: number,
+  tag: number,
+  opts: { littleEndian?: boolean } = {},
+): number {
   const le = opts.littleEndian ?? true;
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const n = dv.getUint16(ifdOffset, le);

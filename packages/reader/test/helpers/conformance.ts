@@ -21,7 +21,13 @@ export async function compareWithOpenSlide(path: string, seed = 1234, perLevel =
   try {
     const regions = [
       ...randomRegions(slide.levels, seed, perLevel),
-      ...slide.levels.map((l, level) => ({ x: 3, y: 5, level, width: Math.min(200, l.width), height: Math.min(200, l.height) })),
+      ...slide.levels.map((l, level) => ({
+        x: 3,
+        y: 5,
+        level,
+        width: Math.min(200, l.width),
+        height: Math.min(200, l.height),
+      })),
     ];
     const ref = openslideRead(path, regions);
     expect(slide.format).toBe(ref.info.vendor);
@@ -32,7 +38,9 @@ export async function compareWithOpenSlide(path: string, seed = 1234, perLevel =
       if (SKIP.has(k)) continue;
       expect.soft(slide.properties[k], k).toBe(v);
     }
-    const extra = Object.keys(slide.properties).filter((k) => !(k in ref.info.properties) && k !== 'openslide.icc-size');
+    const extra = Object.keys(slide.properties).filter(
+      (k) => !(k in ref.info.properties) && k !== 'openslide.icc-size',
+    );
     expect(extra).toEqual([]);
     if (ref.info.properties['openslide.mpp-x']) {
       expect(slide.mpp?.x).toBeCloseTo(Number(ref.info.properties['openslide.mpp-x']), 9);

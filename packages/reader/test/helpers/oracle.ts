@@ -32,11 +32,18 @@ print(json.dumps({'vendor': openslide.OpenSlide.detect_format(sys.argv[1]),
 `;
 
 /** Reads metadata, the given regions and every associated image (sorted by name) with OpenSlide. */
-export function openslideRead(path: string, regions: readonly Region[]): { info: OracleInfo; regions: Uint8Array[]; associated: Map<string, Raster> } {
+export function openslideRead(
+  path: string,
+  regions: readonly Region[],
+): { info: OracleInfo; regions: Uint8Array[]; associated: Map<string, Raster> } {
   const dir = mkdtempSync(join(tmpdir(), 'wsi-oracle-'));
   try {
     writeFileSync(join(dir, 'regions.json'), JSON.stringify(regions));
-    const info = runPythonJson<OracleInfo & { assocSizes: [number, number][] }>(SCRIPT, [path, join(dir, 'regions.json'), join(dir, 'out.bin')]);
+    const info = runPythonJson<OracleInfo & { assocSizes: [number, number][] }>(SCRIPT, [
+      path,
+      join(dir, 'regions.json'),
+      join(dir, 'out.bin'),
+    ]);
     const all = readFileSync(join(dir, 'out.bin'));
     let o = 0;
     const out = regions.map((r) => {
@@ -49,7 +56,13 @@ export function openslideRead(path: string, regions: readonly Region[]): { info:
     info.associated.forEach((name, i) => {
       const [w, h] = info.assocSizes[i] as [number, number];
       const n = w * h * 4;
-      associated.set(name, { width: w, height: h, channels: 4, dtype: 'uint8', data: new Uint8Array(all.buffer, all.byteOffset + o, n) });
+      associated.set(name, {
+        width: w,
+        height: h,
+        channels: 4,
+        dtype: 'uint8',
+        data: new Uint8Array(all.buffer, all.byteOffset + o, n),
+      });
       o += n;
     });
     return { info, regions: out, associated };
@@ -78,7 +91,11 @@ export function rng(seed: number): () => number {
 }
 
 /** Random regions at every level: inside, straddling the right/bottom edge, straddling the top-left, outside. */
-export function randomRegions(levels: readonly { width: number; height: number; downsample: number }[], seed: number, perLevel = 4): Region[] {
+export function randomRegions(
+  levels: readonly { width: number; height: number; downsample: number }[],
+  seed: number,
+  perLevel = 4,
+): Region[] {
   const rand = rng(seed);
   const out: Region[] = [];
   const l0 = levels[0] as { width: number; height: number };

@@ -55,7 +55,13 @@ async function main(): Promise<void> {
   const common = { source, tileSize: Number(values.tile), quality: Number(values.quality) };
   const res =
     values.format === 'svs'
-      ? await writeSvs(values.out, { ...common, mpp: Number(values.mpp), bigtiff: values.bigtiff ? true : 'auto', seed, ...(levels ? { levels } : {}) })
+      ? await writeSvs(values.out, {
+          ...common,
+          mpp: Number(values.mpp),
+          bigtiff: values.bigtiff ? true : 'auto',
+          seed,
+          ...(levels ? { levels } : {}),
+        })
       : await writePyramidalTiff(values.out, {
           ...common,
           compression: values.compression as Compression,

@@ -4,9 +4,9 @@
  * written as Aperio SVS. Built on {@link loadTiles} / {@link defaultTilePaths} of the mosaic source.
  */
 import { WsiError } from '@wsi/core';
-import { type SvsOptions, type SvsResult, writeSvs } from '../svs/writer.js';
-import { type MosaicTile, defaultTilePaths, loadTiles } from '../sources/mosaic.js';
+import { defaultTilePaths, loadTiles, type MosaicTile } from '../sources/mosaic.js';
 import { hash2 } from '../sources/noise.js';
+import { type SvsOptions, type SvsResult, writeSvs } from '../svs/writer.js';
 import type { RgbSource } from '../tiff/source.js';
 
 /**
@@ -146,7 +146,8 @@ export async function composedSlide(options: ComposedSlideOptions): Promise<Comp
   for (let r = 0; r < rows; r++) {
     for (let c = 0; c < cols; c++) {
       islands.forEach((isl, k) => {
-        if (inEllipse(c, r, isl, isl.rx, isl.ry) && !inEllipse(c, r, isl, isl.holeRx, isl.holeRy)) cellIsl[r * cols + c] = k;
+        if (inEllipse(c, r, isl, isl.rx, isl.ry) && !inEllipse(c, r, isl, isl.holeRx, isl.holeRy))
+          cellIsl[r * cols + c] = k;
       });
     }
   }
@@ -171,7 +172,8 @@ export async function composedSlide(options: ComposedSlideOptions): Promise<Comp
     return lut;
   };
   const bg = options.background ?? [244, 243, 246];
-  const isTissue = (x: number, y: number): boolean => cellTile(Math.floor(x / cell), Math.floor(y / cell)) !== undefined;
+  const isTissue = (x: number, y: number): boolean =>
+    cellTile(Math.floor(x / cell), Math.floor(y / cell)) !== undefined;
   return {
     width,
     height,
@@ -191,7 +193,8 @@ export async function composedSlide(options: ComposedSlideOptions): Promise<Comp
       const h = Math.ceil(height / ds);
       const data = new Uint8Array(w * h);
       for (let j = 0; j < h; j++) {
-        for (let i = 0; i < w; i++) if (isTissue(Math.floor((i + 0.5) * ds), Math.floor((j + 0.5) * ds))) data[j * w + i] = 255;
+        for (let i = 0; i < w; i++)
+          if (isTissue(Math.floor((i + 0.5) * ds), Math.floor((j + 0.5) * ds))) data[j * w + i] = 255;
       }
       return { width: w, height: h, data };
     },
@@ -253,6 +256,12 @@ export async function writeComposedSlide(
   const slide = await composedSlide(options);
   const { width, height, cell, islands, holes, seed, files, background, excludeLabels, ...svs } = options;
   void [width, height, cell, islands, holes, files, background, excludeLabels];
-  const result = await writeSvs(path, { mpp: 0.5, appMag: 20, ...svs, source: slide, ...(seed === undefined ? {} : { seed }) });
+  const result = await writeSvs(path, {
+    mpp: 0.5,
+    appMag: 20,
+    ...svs,
+    source: slide,
+    ...(seed === undefined ? {} : { seed }),
+  });
   return { slide, svs: result };
 }

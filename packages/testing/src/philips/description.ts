@@ -41,7 +41,8 @@ export interface PhilipsMetadata {
   sourceFile?: string;
 }
 
-const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+const esc = (s: string): string =>
+  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 const g = (n: number): string => String(Number(n.toPrecision(6)));
 
 function attr(indent: number, name: string, group: string, element: string, vr: string, value: string): string {
@@ -54,7 +55,12 @@ function doubles(values: readonly number[]): string {
 
 function scannedImage(indent: number, type: string, body: string[]): string[] {
   const t = '\t'.repeat(indent);
-  return [`${t}<DataObject ObjectType="DPScannedImage">`, attr(indent + 1, 'PIM_DP_IMAGE_TYPE', '0x301D', '0x1004', 'IString', type), ...body, `${t}</DataObject>`];
+  return [
+    `${t}<DataObject ObjectType="DPScannedImage">`,
+    attr(indent + 1, 'PIM_DP_IMAGE_TYPE', '0x301D', '0x1004', 'IString', type),
+    ...body,
+    `${t}</DataObject>`,
+  ];
 }
 
 /**
@@ -71,18 +77,29 @@ export function philipsDescription(meta: PhilipsMetadata): string {
     attr(4, 'UFS_IMAGE_PIXEL_TRANSFORMATION_METHOD', '0x301D', '0x2013', 'IString', '0'),
     attr(4, 'DICOM_BITS_ALLOCATED', '0x0028', '0x0100', 'IUInt16', '8'),
     attr(4, 'DICOM_BITS_STORED', '0x0028', '0x0101', 'IUInt16', '8'),
-    attr(4, 'DICOM_DERIVATION_DESCRIPTION', '0x0008', '0x2111', 'IString', esc('tiff-useBigTIFF=0-useRgb=0-processing=0-q80-sourceFilename="synthetic"')),
+    attr(
+      4,
+      'DICOM_DERIVATION_DESCRIPTION',
+      '0x0008',
+      '0x2111',
+      'IString',
+      esc('tiff-useBigTIFF=0-useRgb=0-processing=0-q80-sourceFilename="synthetic"'),
+    ),
     attr(4, 'DICOM_HIGH_BIT', '0x0028', '0x0102', 'IUInt16', '7'),
     attr(4, 'DICOM_LOSSY_IMAGE_COMPRESSION', '0x0028', '0x2110', 'IString', '01'),
     attr(4, 'DICOM_LOSSY_IMAGE_COMPRESSION_METHOD', '0x0028', '0x2114', 'IStringArray', '&quot;PHILIPS_TIFF_1_0&quot;'),
     attr(4, 'DICOM_PHOTOMETRIC_INTERPRETATION', '0x0028', '0x0004', 'IString', 'RGB'),
     attr(4, 'DICOM_PIXEL_REPRESENTATION', '0x0028', '0x0103', 'IUInt16', '0'),
   ];
-  if (meta.spacingMm) wsi.push(attr(4, 'DICOM_PIXEL_SPACING', '0x0028', '0x0030', 'IDoubleArray', doubles(meta.spacingMm)));
+  if (meta.spacingMm)
+    wsi.push(attr(4, 'DICOM_PIXEL_SPACING', '0x0028', '0x0030', 'IDoubleArray', doubles(meta.spacingMm)));
   wsi.push(
     attr(4, 'DICOM_PLANAR_CONFIGURATION', '0x0028', '0x0006', 'IUInt16', '0'),
     attr(4, 'DICOM_SAMPLES_PER_PIXEL', '0x0028', '0x0002', 'IUInt16', '3'),
-    attr(4, 'PIIM_PIXEL_DATA_REPRESENTATION_SEQUENCE', '0x1001', '0x8B01', 'IDataObjectArray', '').replace('</Attribute>', ''),
+    attr(4, 'PIIM_PIXEL_DATA_REPRESENTATION_SEQUENCE', '0x1001', '0x8B01', 'IDataObjectArray', '').replace(
+      '</Attribute>',
+      '',
+    ),
     '\t\t\t\t\t<Array>',
   );
   meta.levels.forEach((l, i) => {
@@ -108,7 +125,12 @@ export function philipsDescription(meta: PhilipsMetadata): string {
     ['LABELIMAGE', meta.embedded?.label],
     ['MACROIMAGE', meta.embedded?.macro],
   ] as const) {
-    if (data) images.push(...scannedImage(3, type, [attr(4, 'PIM_DP_IMAGE_DATA', '0x301D', '0x1005', 'IString', Buffer.from(data).toString('base64'))]));
+    if (data)
+      images.push(
+        ...scannedImage(3, type, [
+          attr(4, 'PIM_DP_IMAGE_DATA', '0x301D', '0x1005', 'IString', Buffer.from(data).toString('base64')),
+        ]),
+      );
   }
   return [
     '<?xml version="1.0" encoding="UTF-8" ?>',
@@ -119,7 +141,14 @@ export function philipsDescription(meta: PhilipsMetadata): string {
     ...images,
     '\t\t</Array>',
     '\t</Attribute>',
-    attr(1, 'PIM_DP_UFS_BARCODE', '0x301D', '0x1002', 'IString', Buffer.from(meta.barcode ?? 'TEST-0001').toString('base64')),
+    attr(
+      1,
+      'PIM_DP_UFS_BARCODE',
+      '0x301D',
+      '0x1002',
+      'IString',
+      Buffer.from(meta.barcode ?? 'TEST-0001').toString('base64'),
+    ),
     attr(1, 'PIM_DP_UFS_INTERFACE_VERSION', '0x301D', '0x1001', 'IString', '3.0'),
     attr(1, 'DICOM_SOFTWARE_VERSIONS', '0x0018', '0x1020', 'IStringArray', '&quot;4.0.3&quot;'),
     '</DataObject>',

@@ -3,13 +3,14 @@
  * `DPUfsImport` XML description, Software `Philips DP v1.0`, so OpenSlide opens it with its `philips` backend.
  * Label and macro go either as stripped JPEG pages described `Label` / `Macro`, or base64 in the XML.
  */
-import sharp from 'sharp';
+
 import { WsiError } from '@wsi/core';
+import sharp from 'sharp';
 import { makeLabel, makeMacro } from '../svs/associated.js';
 import { MemorySink, PageSink } from '../tiff/band-sink.js';
+import type { TiffPage } from '../tiff/page.js';
 import { streamPyramid } from '../tiff/pyramid.js';
 import type { RgbSource } from '../tiff/source.js';
-import type { TiffPage } from '../tiff/page.js';
 import { type TiffWriteResult, TiffWriter } from '../tiff/writer.js';
 import { type PhilipsLevelInfo, philipsDescription } from './description.js';
 
@@ -74,7 +75,12 @@ function padded(source: RgbSource, width: number, height: number): RgbSource {
 async function sampleOverview(source: RgbSource, width: number, height: number): Promise<Uint8Array> {
   const out = new Uint8Array(width * height * 3);
   for (let y = 0; y < height; y++) {
-    const row = await source.read(0, Math.min(source.height - 1, Math.floor(((y + 0.5) * source.height) / height)), source.width, 1);
+    const row = await source.read(
+      0,
+      Math.min(source.height - 1, Math.floor(((y + 0.5) * source.height) / height)),
+      source.width,
+      1,
+    );
     for (let x = 0; x < width; x++) {
       const sx = Math.min(source.width - 1, Math.floor(((x + 0.5) * source.width) / width)) * 3;
       out.set(row.subarray(sx, sx + 3), (y * width + x) * 3);
@@ -84,7 +90,11 @@ async function sampleOverview(source: RgbSource, width: number, height: number):
 }
 
 async function jpeg(rgb: Uint8Array, width: number, height: number, quality: number): Promise<Uint8Array> {
-  return new Uint8Array(await sharp(rgb, { raw: { width, height, channels: 3 } }).jpeg({ quality }).toBuffer());
+  return new Uint8Array(
+    await sharp(rgb, { raw: { width, height, channels: 3 } })
+      .jpeg({ quality })
+      .toBuffer(),
+  );
 }
 
 /**
@@ -102,7 +112,8 @@ export async function writePhilipsTiff(path: string, options: PhilipsOptions): P
   const tileSize = options.tileSize ?? 256;
   const count = options.levels ?? 3;
   const quality = options.quality ?? 80;
-  if (!Number.isInteger(count) || count < 1 || count > 20) throw new WsiError('InvalidArgument', `levels must be 1..20, got ${count}`);
+  if (!Number.isInteger(count) || count < 1 || count > 20)
+    throw new WsiError('InvalidArgument', `levels must be 1..20, got ${count}`);
   const unit = tileSize * 2 ** (count - 1);
   const pw = Math.ceil(source.width / unit) * unit;
   const ph = Math.ceil(source.height / unit) * unit;
@@ -129,7 +140,21 @@ export async function writePhilipsTiff(path: string, options: PhilipsOptions): P
       const thumb = await sampleOverview(padded(source, pw, ph), overview.width, overview.height);
       embedded = {
         label: await jpeg(label, labelSize.width, labelSize.height, 90),
-        macro: await jpeg(makeMacro(macroSize.width, macroSize.height, label, labelSize.width, labelSize.height, thumb, overview.width, overview.height), macroSize.width, macroSize.height, 90),
+        macro: await jpeg(
+          makeMacro(
+            macroSize.width,
+            macroSize.height,
+            label,
+            labelSize.width,
+            labelSize.height,
+            thumb,
+            overview.width,
+            overview.height,
+          ),
+          macroSize.width,
+          macroSize.height,
+          90,
+        ),
       };
     }
     const spacing = mpp === null ? null : ([my / 1000, mx / 1000] as const);
@@ -164,12 +189,29 @@ export async function writePhilipsTiff(path: string, options: PhilipsOptions): P
       associated.macro = macroSize;
     }
     if (over) {
-      const macro = makeMacro(macroSize.width, macroSize.height, label, labelSize.width, labelSize.height, over.pixels, overview.width, overview.height);
+      const macro = makeMacro(
+        macroSize.width,
+        macroSize.height,
+        label,
+        labelSize.width,
+        labelSize.height,
+        over.pixels,
+        overview.width,
+        overview.height,
+      );
       for (const [name, rgb, size] of [
         ['Label', label, labelSize],
         ['Macro', macro, macroSize],
       ] as const) {
-        const page = writer.addPage({ ...size, compression: 'jpeg', quality: 90, rowsPerStrip: 16, subfileType: 1, software: 'Philips DP v1.0', description: name });
+        const page = writer.addPage({
+          ...size,
+          compression: 'jpeg',
+          quality: 90,
+          rowsPerStrip: 16,
+          subfileType: 1,
+          software: 'Philips DP v1.0',
+          description: name,
+        });
         await new PageSink(page).push(rgb, 0, size.height);
         associated[name.toLowerCase()] = size;
       }

@@ -37,7 +37,12 @@ export function defaultTilePaths(): string[] {
   const root = fixture('tiles');
   if (!root) return [];
   const out: string[] = [];
-  for (const dir of ['nct-crc-he-100k', 'crc-val-he-7k', 'tcga-slide-labelled/TCGA-3X-AAVA-01Z-00-DX1', 'tcga-slide-labelled/TCGA-AD-6964-01Z-00-DX1']) {
+  for (const dir of [
+    'nct-crc-he-100k',
+    'crc-val-he-7k',
+    'tcga-slide-labelled/TCGA-3X-AAVA-01Z-00-DX1',
+    'tcga-slide-labelled/TCGA-AD-6964-01Z-00-DX1',
+  ]) {
     const d = join(root, dir);
     let names: string[] = [];
     try {

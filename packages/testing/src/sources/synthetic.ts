@@ -41,7 +41,9 @@ const NUCLEUS = [92, 58, 138] as const;
  * const rgb = await src.read(0, 0, 256, 256);
  * ```
  */
-export function syntheticTissue(options: SyntheticTissueOptions): RgbSource & { tissueAt(x: number, y: number): boolean } {
+export function syntheticTissue(
+  options: SyntheticTissueOptions,
+): RgbSource & { tissueAt(x: number, y: number): boolean } {
   const { width, height } = options;
   if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) {
     throw new WsiError('InvalidArgument', `size must be positive integers, got ${width}x${height}`);
@@ -53,7 +55,8 @@ export function syntheticTissue(options: SyntheticTissueOptions): RgbSource & { 
   const coarse = new Float32Array(0);
   let rows = { coarse, coarse2: coarse, fine: coarse };
   const ensure = (w: number): void => {
-    if (rows.coarse.length < w) rows = { coarse: new Float32Array(w), coarse2: new Float32Array(w), fine: new Float32Array(w) };
+    if (rows.coarse.length < w)
+      rows = { coarse: new Float32Array(w), coarse2: new Float32Array(w), fine: new Float32Array(w) };
   };
   const mask = (c1: number, c2: number): number => {
     const v = 0.7 * c1 + 0.3 * c2;
@@ -102,8 +105,8 @@ export function syntheticTissue(options: SyntheticTissueOptions): RgbSource & { 
           const hc = hash2(cx, cy, seed + 4);
           if ((hc & 255) < 150 * (c2[i] as number) + 40) {
             const rad = pitch * (0.16 + ((hc >>> 8) & 15) / 120);
-            const ncx = cx * pitch + rad + ((hc >>> 12) & 255) / 255 * (pitch - 2 * rad);
-            const ncy = cy * pitch + rad + ((hc >>> 20) & 255) / 255 * (pitch - 2 * rad);
+            const ncx = cx * pitch + rad + (((hc >>> 12) & 255) / 255) * (pitch - 2 * rad);
+            const ncy = cy * pitch + rad + (((hc >>> 20) & 255) / 255) * (pitch - 2 * rad);
             const d = Math.hypot(x + 0.5 - ncx, (y + 0.5 - ncy) * 1.2) / rad;
             if (d < 1) {
               const k = d < 0.75 ? 1 : (1 - d) * 4;

@@ -48,7 +48,13 @@ export function aperioLevelDescription(
  * aperioThumbnailDescription(2048, 1536, 768, 576, { AppMag: 20 });
  * ```
  */
-export function aperioThumbnailDescription(width: number, height: number, tw: number, th: number, meta: AperioMetadata): string {
+export function aperioThumbnailDescription(
+  width: number,
+  height: number,
+  tw: number,
+  th: number,
+  meta: AperioMetadata,
+): string {
   return `${APERIO_LIBRARY} \n${width}x${height} -> ${tw}x${th} - ${pairs(meta)}`;
 }
 

@@ -3,8 +3,8 @@
  * JPEG macro, with Aperio's ImageDescription strings, so OpenSlide opens it with its `aperio` backend.
  */
 import { basename } from 'node:path';
-import { MemorySink, PageSink } from '../tiff/band-sink.js';
 import type { BandSink } from '../tiff/band-sink.js';
+import { MemorySink, PageSink } from '../tiff/band-sink.js';
 import type { PageOptions, TiffPage } from '../tiff/page.js';
 import { type LevelPlan, planLevels, streamPyramid } from '../tiff/pyramid.js';
 import type { RgbSource } from '../tiff/source.js';
@@ -100,7 +100,12 @@ export async function writeSvs(path: string, options: SvsOptions): Promise<SvsRe
   const { source } = options;
   const tileSize = options.tileSize ?? 256;
   const quality = options.quality ?? 90;
-  const plan = planLevels(source.width, source.height, options.levels ?? defaultLevels(source.width, source.height), 'floor');
+  const plan = planLevels(
+    source.width,
+    source.height,
+    options.levels ?? defaultLevels(source.width, source.height),
+    'floor',
+  );
   const mpp = options.mpp === undefined ? 0.499 : options.mpp;
   const appMag = options.appMag === undefined ? 20 : options.appMag;
   const meta: AperioMetadata = {
@@ -144,10 +149,24 @@ export async function writeSvs(path: string, options: SvsOptions): Promise<SvsRe
       const desc = aperioLevelDescription(
         i === 0
           ? { width: source.width, height: source.height, tileSize, quality }
-          : { width: source.width, height: source.height, tileSize, quality, levelWidth: l.width, levelHeight: l.height },
+          : {
+              width: source.width,
+              height: source.height,
+              tileSize,
+              quality,
+              levelWidth: l.width,
+              levelHeight: l.height,
+            },
         meta,
       );
-      const page = writer.addPage({ ...jpeg, width: l.width, height: l.height, tileWidth: tileSize, tileHeight: tileSize, description: desc });
+      const page = writer.addPage({
+        ...jpeg,
+        width: l.width,
+        height: l.height,
+        tileWidth: tileSize,
+        tileHeight: tileSize,
+        description: desc,
+      });
       levels.push({ page });
       if (i === 0 && thumbPlace === 'after-level0') addThumb();
     }
@@ -172,7 +191,16 @@ export async function writeSvs(path: string, options: SvsOptions): Promise<SvsRe
       associated.label = labelSize;
     }
     if (over) {
-      const macro = makeMacro(macroSize.width, macroSize.height, label, labelSize.width, labelSize.height, over.pixels, overview.width, overview.height);
+      const macro = makeMacro(
+        macroSize.width,
+        macroSize.height,
+        label,
+        labelSize.width,
+        labelSize.height,
+        over.pixels,
+        overview.width,
+        overview.height,
+      );
       const page = writer.addPage({
         ...jpeg,
         ...macroSize,

@@ -82,7 +82,9 @@ export class PageSink extends ForwardingSink {
     super();
     this.width = page.options.width;
     this.height = page.options.height;
-    this.bandHeight = page.tiled ? page.blockHeight : page.blockHeight * Math.max(1, Math.floor(256 / page.blockHeight));
+    this.bandHeight = page.tiled
+      ? page.blockHeight
+      : page.blockHeight * Math.max(1, Math.floor(256 / page.blockHeight));
   }
 
   protected async consume(band: Uint8Array, y0: number, rows: number): Promise<void> {
@@ -140,7 +142,10 @@ export class Downscaler {
     readonly target: BandSink,
   ) {
     if (target.width > parentWidth || target.height > parentHeight) {
-      throw new WsiError('InvalidArgument', `cannot downscale ${parentWidth}x${parentHeight} to ${target.width}x${target.height}`);
+      throw new WsiError(
+        'InvalidArgument',
+        `cannot downscale ${parentWidth}x${parentHeight} to ${target.width}x${target.height}`,
+      );
     }
     this.ry = parentHeight / target.height;
     const capRows = Math.min(parentHeight, Math.ceil((target.bandHeight + 2) * this.ry) + 256 + 2);

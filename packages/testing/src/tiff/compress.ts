@@ -37,7 +37,8 @@ export function horizontalDifference(pixels: Uint8Array, width: number, height: 
   for (let y = 0; y < height; y++) {
     const o = y * row;
     for (let i = 0; i < samples && i < row; i++) out[o + i] = pixels[o + i] as number;
-    for (let i = samples; i < row; i++) out[o + i] = ((pixels[o + i] as number) - (pixels[o + i - samples] as number)) & 0xff;
+    for (let i = samples; i < row; i++)
+      out[o + i] = ((pixels[o + i] as number) - (pixels[o + i - samples] as number)) & 0xff;
   }
   return out;
 }

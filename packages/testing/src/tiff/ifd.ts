@@ -2,7 +2,7 @@
  * Encoding of one IFD (image file directory), classic or BigTIFF, little- or big-endian.
  */
 import { WsiError } from '@wsi/core';
-import { TYPE_SIZE, TiffType, type TiffTypeCode } from './constants.js';
+import { TiffType, type TiffTypeCode, TYPE_SIZE } from './constants.js';
 
 /**
  * One TIFF field. `value` is a string for ASCII, bytes for BYTE/UNDEFINED, else numbers (RATIONAL and
@@ -114,13 +114,7 @@ function setOffset(dv: DataView, pos: number, value: number, big: boolean, le: b
  * const bytes = encodeIfd([{ tag: 256, type: TiffType.LONG, value: [512] }], 8, 0, false, true);
  * ```
  */
-export function encodeIfd(
-  tags: readonly TiffTag[],
-  at: number,
-  next: number,
-  big: boolean,
-  le: boolean,
-): Uint8Array {
+export function encodeIfd(tags: readonly TiffTag[], at: number, next: number, big: boolean, le: boolean): Uint8Array {
   const sorted = [...tags].sort((a, b) => a.tag - b.tag);
   for (let i = 1; i < sorted.length; i++) {
     if ((sorted[i] as TiffTag).tag === (sorted[i - 1] as TiffTag).tag) {

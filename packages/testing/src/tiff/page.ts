@@ -2,8 +2,8 @@
  * One page (IFD) of a TIFF being written: its layout, its blocks' offsets, and the tags it will carry.
  */
 import { WsiError } from '@wsi/core';
-import { COMPRESSION_CODE, Photometric, Tag, TiffType } from './constants.js';
 import type { BlockCodec } from './compress.js';
+import { COMPRESSION_CODE, Photometric, Tag, TiffType } from './constants.js';
 import type { TiffTag } from './ifd.js';
 
 /**
@@ -76,7 +76,14 @@ export class TiffPage {
     private readonly rawSink: (page: TiffPage, index: number, bytes: Uint8Array) => Promise<void>,
   ) {
     const { width, height } = options;
-    if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1 || width > 0xffff_ffff || height > 0xffff_ffff) {
+    if (
+      !Number.isInteger(width) ||
+      !Number.isInteger(height) ||
+      width < 1 ||
+      height < 1 ||
+      width > 0xffff_ffff ||
+      height > 0xffff_ffff
+    ) {
       throw new WsiError('InvalidArgument', `page size must be positive integers, got ${width}x${height}`);
     }
     this.options = options;
@@ -92,7 +99,8 @@ export class TiffPage {
       this.blockHeight = th;
     } else {
       const rps = options.rowsPerStrip ?? 16;
-      if (!Number.isInteger(rps) || rps < 1) throw new WsiError('InvalidArgument', `rowsPerStrip must be >= 1, got ${rps}`);
+      if (!Number.isInteger(rps) || rps < 1)
+        throw new WsiError('InvalidArgument', `rowsPerStrip must be >= 1, got ${rps}`);
       this.blockWidth = width;
       this.blockHeight = Math.min(rps, height);
     }
@@ -143,8 +151,7 @@ export class TiffPage {
     const o = this.options;
     const spp = this.samples;
     const code = COMPRESSION_CODE[o.compression];
-    const photometric =
-      o.photometric ?? (spp === 1 ? 'minisblack' : o.compression === 'jpeg' ? 'ycbcr' : 'rgb');
+    const photometric = o.photometric ?? (spp === 1 ? 'minisblack' : o.compression === 'jpeg' ? 'ycbcr' : 'rgb');
     const offType = big ? TiffType.LONG8 : TiffType.LONG;
     const offs = Array.from(this.offsets);
     const counts = Array.from(this.counts);
@@ -158,7 +165,9 @@ export class TiffPage {
     put({
       tag: Tag.Photometric,
       type: TiffType.SHORT,
-      value: [photometric === 'ycbcr' ? Photometric.YCbCr : photometric === 'rgb' ? Photometric.RGB : Photometric.MinIsBlack],
+      value: [
+        photometric === 'ycbcr' ? Photometric.YCbCr : photometric === 'rgb' ? Photometric.RGB : Photometric.MinIsBlack,
+      ],
     });
     if (o.description !== undefined) put({ tag: Tag.ImageDescription, type: TiffType.ASCII, value: o.description });
     put({ tag: Tag.SamplesPerPixel, type: TiffType.SHORT, value: [spp] });

@@ -2,7 +2,7 @@
  * Pyramidal TIFF: level 0 read from a source band by band, lower levels downscaled on the fly (bounded memory).
  */
 import { WsiError } from '@wsi/core';
-import { Downscaler, type BandSink, PageSink } from './band-sink.js';
+import { type BandSink, Downscaler, PageSink } from './band-sink.js';
 import type { BlockCodec } from './compress.js';
 import type { TiffTag } from './ifd.js';
 import type { PageOptions, TiffPage } from './page.js';
@@ -66,7 +66,12 @@ export function planLevels(
       out.push({ width: w, height: h, downsample: width / w });
     } else {
       if (i === 0) throw new WsiError('InvalidArgument', 'level 0 comes from `source`, not an explicit level');
-      out.push({ width: s.source.width, height: s.source.height, downsample: width / s.source.width, source: s.source });
+      out.push({
+        width: s.source.width,
+        height: s.source.height,
+        downsample: width / s.source.width,
+        source: s.source,
+      });
     }
     const prev = out[i - 1];
     const cur = out[i] as LevelPlan;
@@ -117,7 +122,10 @@ export async function streamPyramid(
     const own = i === 0 ? source : levels[i]?.source;
     if (own) {
       if (own.width !== sink.width || own.height !== sink.height) {
-        throw new WsiError('InvalidArgument', `level ${i} source is ${own.width}x${own.height}, page is ${sink.width}x${sink.height}`);
+        throw new WsiError(
+          'InvalidArgument',
+          `level ${i} source is ${own.width}x${own.height}, page is ${sink.width}x${sink.height}`,
+        );
       }
       roots.push({ sink, source: own });
     } else {
@@ -175,7 +183,10 @@ export interface PyramidalTiffOptions extends Partial<BlockCodec> {
  * });
  * ```
  */
-export async function writePyramidalTiff(path: string, options: PyramidalTiffOptions): Promise<TiffWriteResult & { levels: LevelPlan[] }> {
+export async function writePyramidalTiff(
+  path: string,
+  options: PyramidalTiffOptions,
+): Promise<TiffWriteResult & { levels: LevelPlan[] }> {
   const { source } = options;
   const tileSize = options.tileSize ?? 256;
   const plan = planLevels(
@@ -184,7 +195,10 @@ export async function writePyramidalTiff(path: string, options: PyramidalTiffOpt
     options.levels ?? defaultLevelCount(source.width, source.height, tileSize),
     options.levelRounding,
   );
-  const writer = await TiffWriter.create(path, { bigtiff: options.bigtiff ?? 'auto', byteOrder: options.byteOrder ?? 'le' });
+  const writer = await TiffWriter.create(path, {
+    bigtiff: options.bigtiff ?? 'auto',
+    byteOrder: options.byteOrder ?? 'le',
+  });
   try {
     const pages: { page: TiffPage; source?: RgbSource }[] = [];
     for (const [i, l] of plan.entries()) {

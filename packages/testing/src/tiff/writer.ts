@@ -98,7 +98,13 @@ export class TiffWriter {
     return page;
   }
 
-  private async encodeAndAppend(page: TiffPage, index: number, pixels: Uint8Array, w: number, h: number): Promise<void> {
+  private async encodeAndAppend(
+    page: TiffPage,
+    index: number,
+    pixels: Uint8Array,
+    w: number,
+    h: number,
+  ): Promise<void> {
     const bytes = await encodeBlock(pixels, w, h, page.samples, page.options);
     await this.append(page, index, bytes);
   }
@@ -138,7 +144,10 @@ export class TiffWriter {
       for (const [i, p] of all.entries()) {
         const missing = p.missingBlocks();
         if (missing.length) {
-          throw new WsiError('InvalidArgument', `page ${i}: ${missing.length} block(s) never written (first ${missing[0]})`);
+          throw new WsiError(
+            'InvalidArgument',
+            `page ${i}: ${missing.length} block(s) never written (first ${missing[0]})`,
+          );
         }
       }
       const le = (this.options.byteOrder ?? 'le') === 'le';
@@ -148,14 +157,21 @@ export class TiffWriter {
         let pos = this.position + (this.position & 1);
         for (const p of all) {
           at.set(p, pos);
-          pos += ifdByteSize(p.tags(big, p.children.map(() => 0)), big);
+          pos += ifdByteSize(
+            p.tags(
+              big,
+              p.children.map(() => 0),
+            ),
+            big,
+          );
         }
         return { at, end: pos };
       };
       let big = want === true;
       let plan = layout(big);
       if (!big && plan.end > CLASSIC_MAX) {
-        if (want === false) throw new WsiError('InvalidArgument', `file would be ${plan.end} bytes: too big for classic TIFF`);
+        if (want === false)
+          throw new WsiError('InvalidArgument', `file would be ${plan.end} bytes: too big for classic TIFF`);
         big = true;
         plan = layout(true);
       }

@@ -3,7 +3,7 @@
  * OpenSlide 3.4.1 uses for the NDPI levels below the smallest page. At 1/8 the DCT output is each block's mean,
  * which is what a box average of the decoded block gives (up to rounding).
  */
-import { type Raster, WsiError, createRaster } from '@wsi/core';
+import { createRaster, type Raster, WsiError } from '@wsi/core';
 
 /**
  * Averages `factor`×`factor` blocks of an RGBA uint8 raster (partial blocks at the right/bottom edge average the
@@ -16,7 +16,8 @@ import { type Raster, WsiError, createRaster } from '@wsi/core';
  */
 export function boxDownsample(src: Raster, factor: number): Raster {
   if (!Number.isInteger(factor) || factor < 1) throw new WsiError('InvalidArgument', `downsample factor ${factor}`);
-  if (src.channels !== 4 || src.dtype !== 'uint8') throw new WsiError('InvalidArgument', 'boxDownsample needs RGBA uint8');
+  if (src.channels !== 4 || src.dtype !== 'uint8')
+    throw new WsiError('InvalidArgument', 'boxDownsample needs RGBA uint8');
   const w = Math.ceil(src.width / factor);
   const h = Math.ceil(src.height / factor);
   const out = createRaster(w, h, 4, 'uint8');

@@ -66,7 +66,14 @@ export function parseJpegLayout(b: Uint8Array, what: string): JpegLayout {
         h = Math.max(h, f >> 4);
         v = Math.max(v, f & 15);
       }
-      sof = { height: ((b[s + 1] as number) << 8) | (b[s + 2] as number), width: ((b[s + 3] as number) << 8) | (b[s + 4] as number), components: n, h, v, at: s + 1 };
+      sof = {
+        height: ((b[s + 1] as number) << 8) | (b[s + 2] as number),
+        width: ((b[s + 3] as number) << 8) | (b[s + 4] as number),
+        components: n,
+        h,
+        v,
+        at: s + 1,
+      };
       if (b[s] !== 8) throw new WsiError('UnsupportedFormat', `${what}: ${b[s]}-bit JPEG is not supported`);
     } else if (m >= 0xc2 && m <= 0xcf && m !== 0xc4 && m !== 0xc8 && m !== 0xcc) {
       throw new WsiError('UnsupportedFormat', `${what}: JPEG process SOF${m - 0xc0} is not supported`);
@@ -107,7 +114,13 @@ export function parseJpegLayout(b: Uint8Array, what: string): JpegLayout {
  * const jpeg = assembleTileJpeg(header, layout, [row0Interval, row1Interval], 3968, 16);
  * ```
  */
-export function assembleTileJpeg(header: Uint8Array, layout: JpegLayout, pieces: readonly Uint8Array[], width: number, height: number): Uint8Array {
+export function assembleTileJpeg(
+  header: Uint8Array,
+  layout: JpegLayout,
+  pieces: readonly Uint8Array[],
+  width: number,
+  height: number,
+): Uint8Array {
   let total = layout.scanStart + 2;
   for (const piece of pieces) total += piece.length + 2;
   const out = new Uint8Array(total);

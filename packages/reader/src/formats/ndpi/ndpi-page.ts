@@ -5,11 +5,11 @@
 import { type ByteSource, type Raster, WsiError } from '@wsi/core';
 import { decodeTile } from '../../decode/index.js';
 import type { TileDecodeInfo } from '../../decode/types.js';
+import { type PixelLayout, toLayout } from '../../slide/pixels.js';
 import type { TiffIfd } from '../../tiff/ifd.js';
 import { TAG } from '../../tiff/tags.js';
-import { type PixelLayout, toLayout } from '../../slide/pixels.js';
-import { type JpegLayout, assembleTileJpeg, parseJpegLayout } from './jpeg-layout.js';
 import { lowPassHeader } from './dct-scale.js';
+import { assembleTileJpeg, type JpegLayout, parseJpegLayout } from './jpeg-layout.js';
 import { RestartIndex } from './restart-index.js';
 import type { SyncFile } from './sync-file.js';
 
@@ -126,7 +126,14 @@ export class NdpiPage {
   }
 
   /** Reads a page's strip geometry and JPEG header. Bad structure → `CorruptFile`; other codecs → `UnsupportedFormat`. */
-  static async open(source: ByteSource, ifd: TiffIfd, what: string, fileSize: number, grouping: TileGrouping = {}, sync?: SyncFile): Promise<NdpiPage> {
+  static async open(
+    source: ByteSource,
+    ifd: TiffIfd,
+    what: string,
+    fileSize: number,
+    grouping: TileGrouping = {},
+    sync?: SyncFile,
+  ): Promise<NdpiPage> {
     const { offset, length } = await stripOf(ifd, what, fileSize);
     // the header is usually under 1 KiB: read 64 KiB, and up to maxHeaderBytes only when the scan starts later
     let head = await source.read(offset, Math.min(length, 64 << 10));
@@ -141,16 +148,31 @@ export class NdpiPage {
     const tw = ifd.number(TAG.ImageWidth);
     const th = ifd.number(TAG.ImageLength);
     if (tw !== layout.width || th !== layout.height) {
-      throw new WsiError('CorruptFile', `${what}: JPEG frame ${layout.width}×${layout.height} differs from the TIFF size ${tw}×${th}`);
+      throw new WsiError(
+        'CorruptFile',
+        `${what}: JPEG frame ${layout.width}×${layout.height} differs from the TIFF size ${tw}×${th}`,
+      );
     }
     let index: RestartIndex | undefined;
     const ri = layout.restartInterval;
     if (ri > 0 && layout.mcusPerRow % ri === 0) {
       const count = (layout.mcusPerRow / ri) * layout.mcuRows;
       if (count > NDPI_LIMITS.maxIntervals) throw new WsiError('CorruptFile', `${what}: ${count} restart intervals`);
-      index = new RestartIndex(source, offset, length, layout.scanStart, count, () => mcuStarts(ifd, count), what, sync);
+      index = new RestartIndex(
+        source,
+        offset,
+        length,
+        layout.scanStart,
+        count,
+        () => mcuStarts(ifd, count),
+        what,
+        sync,
+      );
     } else if (layout.width * layout.height > NDPI_LIMITS.maxWholePixels) {
-      throw new WsiError('UnsupportedFormat', `${what}: ${layout.width}×${layout.height} JPEG without usable restart markers is too large to decode whole`);
+      throw new WsiError(
+        'UnsupportedFormat',
+        `${what}: ${layout.width}×${layout.height} JPEG without usable restart markers is too large to decode whole`,
+      );
     }
     return new NdpiPage(source, what, offset, length, head.slice(0, layout.scanStart), layout, index, grouping);
   }
@@ -193,7 +215,8 @@ export class NdpiPage {
     const c1 = Math.min(c0 + this.#gx, this.#perRow);
     const r0 = row * this.#gy;
     const r1 = Math.min(r0 + this.#gy, mcuRows);
-    if (height <= 0 || width <= 0 || r1 <= r0 || c1 <= c0) throw new WsiError('OutOfBounds', `${this.what}: tile (${col}, ${row}) outside the page`);
+    if (height <= 0 || width <= 0 || r1 <= r0 || c1 <= c0)
+      throw new WsiError('OutOfBounds', `${this.what}: tile (${col}, ${row}) outside the page`);
     let pieces: Uint8Array[];
     if (c1 - c0 === this.#perRow) {
       pieces = await this.index.readIntervals(r0 * this.#perRow, r1 * this.#perRow, signal);
@@ -209,7 +232,10 @@ export class NdpiPage {
   /** Decodes the whole page at once (pages without restart markers; associated images). */
   async decodeWhole(signal?: AbortSignal): Promise<Raster> {
     if (this.width * this.height > NDPI_LIMITS.maxWholePixels) {
-      throw new WsiError('UnsupportedFormat', `${this.what}: ${this.width}×${this.height} is too large to decode whole`);
+      throw new WsiError(
+        'UnsupportedFormat',
+        `${this.what}: ${this.width}×${this.height} is too large to decode whole`,
+      );
     }
     const bytes = await this.source.read(this.stripOffset, this.stripLength, signal ? { signal } : {});
     return this.#decode(bytes, this.width, this.height, signal);
@@ -233,7 +259,9 @@ export class NdpiPage {
         if (err.code === 'Aborted' || err.message.startsWith(this.what)) throw err;
         throw new WsiError(err.code, `${this.what}: ${err.message}`, { cause: err });
       }
-      throw new WsiError('CorruptFile', `${this.what}: JPEG does not decode: ${(err as Error).message}`, { cause: err });
+      throw new WsiError('CorruptFile', `${this.what}: JPEG does not decode: ${(err as Error).message}`, {
+        cause: err,
+      });
     }
   }
 }
@@ -245,7 +273,10 @@ async function stripOf(ifd: TiffIfd, what: string, fileSize: number): Promise<{ 
   const offset = offsets[0] as number;
   const length = counts[0] as number;
   if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || length < 4 || offset + length > fileSize) {
-    throw new WsiError('CorruptFile', `${what}: JPEG strip (${length} bytes at ${offset}) lies outside the file (${fileSize} bytes)`);
+    throw new WsiError(
+      'CorruptFile',
+      `${what}: JPEG strip (${length} bytes at ${offset}) lies outside the file (${fileSize} bytes)`,
+    );
   }
   return { offset, length };
 }

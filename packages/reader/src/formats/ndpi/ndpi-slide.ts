@@ -3,7 +3,15 @@
  * intervals as small JPEGs; the three levels OpenSlide adds below the smallest page (1/2, 1/4, 1/8) are box
  * averages of that page's tiles.
  */
-import { type AssociatedImageName, type ByteSource, type Raster, type SlideLevel, type SlideReadOptions, WsiError, levelDownsample } from '@wsi/core';
+import {
+  type AssociatedImageName,
+  type ByteSource,
+  levelDownsample,
+  type Raster,
+  type SlideLevel,
+  type SlideReadOptions,
+  WsiError,
+} from '@wsi/core';
 import { TiledSlide, type TiledSlideOptions } from '../../slide/tiled-slide.js';
 import { levelProperties } from '../../tiff/properties.js';
 import { boxDownsample } from './box-downsample.js';
@@ -99,7 +107,12 @@ export class NdpiSlide extends TiledSlide {
         levels,
         layouts: levels.map(() => RGBA),
         // OpenSlide's tile size is one restart interval; the logical grid groups several of them.
-        properties: { ...init.properties, ...levelProperties(levels.map((l, i) => ({ ...l, ...(osTiles[i] as { tileWidth: number; tileHeight: number }) }))) },
+        properties: {
+          ...init.properties,
+          ...levelProperties(
+            levels.map((l, i) => ({ ...l, ...(osTiles[i] as { tileWidth: number; tileHeight: number }) })),
+          ),
+        },
         associatedImages: [...init.associated.keys()],
         ...(init.mpp ? { mpp: init.mpp } : {}),
         ...(init.objectivePower !== undefined ? { objectivePower: init.objectivePower } : {}),
@@ -125,7 +138,10 @@ export class NdpiSlide extends TiledSlide {
     const s = this.#sources[level] as LevelSource;
     if (s.scale === 1) return (this.#pages[s.page] as NdpiPage).decodeTile(col, row, signal);
     // 1/8: DC-only decode (exact libjpeg scale_denom 8); 1/2, 1/4: box average of the page's tile
-    const tile = s.scale === 8 ? await (this.#pages[s.page] as NdpiPage).decodeTile(col, row, signal, 8) : await this.cachedTile(s.page, col, row, signal);
+    const tile =
+      s.scale === 8
+        ? await (this.#pages[s.page] as NdpiPage).decodeTile(col, row, signal, 8)
+        : await this.cachedTile(s.page, col, row, signal);
     if (!tile) return null;
     return boxDownsample(tile, s.scale);
   }
@@ -133,7 +149,10 @@ export class NdpiSlide extends TiledSlide {
   async readAssociatedImage(name: AssociatedImageName, options: SlideReadOptions = {}): Promise<Raster> {
     this.checkOpen();
     const page = this.#associated.get(name);
-    if (!page) throw new WsiError('NotFound', `${this.source.description}: no associated image "${name}"`, { details: { available: this.associatedImages } });
+    if (!page)
+      throw new WsiError('NotFound', `${this.source.description}: no associated image "${name}"`, {
+        details: { available: this.associatedImages },
+      });
     return page.decodeWhole(options.signal);
   }
 

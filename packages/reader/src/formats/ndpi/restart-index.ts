@@ -3,7 +3,7 @@
  * say so, but they can be wrong: every extent read is checked against the RSTn marker that must end it, and on the
  * first mismatch (or a missing / implausible tag) the page is scanned once for its markers instead.
  */
-import { type ByteSource, WsiError, throwIfAborted } from '@wsi/core';
+import { type ByteSource, throwIfAborted, WsiError } from '@wsi/core';
 import { intervalData } from './jpeg-layout.js';
 import type { SyncFile } from './sync-file.js';
 
@@ -69,7 +69,8 @@ export class RestartIndex {
     }
     const offsets = await this.#scan(signal);
     const got = await this.#read(offsets, [[first, end]], signal);
-    if (!got) throw new WsiError('CorruptFile', `${this.what}: restart interval ${first} does not end with its restart marker`);
+    if (!got)
+      throw new WsiError('CorruptFile', `${this.what}: restart interval ${first} does not end with its restart marker`);
     return got;
   }
 
@@ -77,7 +78,11 @@ export class RestartIndex {
    * Like {@link readIntervals} for several runs of intervals (one per MCU row of a logical tile), read with one
    * I/O when they lie within `maxSpan` bytes of each other (a few reads of the page cache beat many small reads).
    */
-  async readRuns(runs: readonly (readonly [number, number])[], signal?: AbortSignal, maxSpan = 1 << 20): Promise<Uint8Array[]> {
+  async readRuns(
+    runs: readonly (readonly [number, number])[],
+    signal?: AbortSignal,
+    maxSpan = 1 << 20,
+  ): Promise<Uint8Array[]> {
     const first = runs[0];
     const last = runs[runs.length - 1];
     if (!first || !last) return [];
@@ -92,14 +97,21 @@ export class RestartIndex {
           const again = await this.#read(await this.#scan(signal), runs, signal);
           if (again) return again;
         }
-        throw new WsiError('CorruptFile', `${this.what}: restart interval ${first[0]} does not end with its restart marker`);
+        throw new WsiError(
+          'CorruptFile',
+          `${this.what}: restart interval ${first[0]} does not end with its restart marker`,
+        );
       }
     }
     const parts = await Promise.all(runs.map(([a, b]) => this.readIntervals(a, b, signal)));
     return parts.flat();
   }
 
-  async #read(offsets: Float64Array, list: readonly (readonly [number, number])[], signal?: AbortSignal): Promise<Uint8Array[] | undefined> {
+  async #read(
+    offsets: Float64Array,
+    list: readonly (readonly [number, number])[],
+    signal?: AbortSignal,
+  ): Promise<Uint8Array[] | undefined> {
     const start = offsets[(list[0] as readonly [number, number])[0]] as number;
     const stop = offsets[(list[list.length - 1] as readonly [number, number])[1]] as number;
     const bytes = this.sync
@@ -139,7 +151,10 @@ export class RestartIndex {
         const v = chunk[i] as number;
         if (prevFF && v >= 0xd0 && v <= 0xd7) {
           if (v !== 0xd0 + ((n - 1) % 8)) {
-            throw new WsiError('CorruptFile', `${this.what}: restart marker RST${v - 0xd0} out of sequence at interval ${n}`);
+            throw new WsiError(
+              'CorruptFile',
+              `${this.what}: restart marker RST${v - 0xd0} out of sequence at interval ${n}`,
+            );
           }
           o[n++] = pos + i + 1;
           if (n === this.count) break;
@@ -149,9 +164,13 @@ export class RestartIndex {
       pos += len;
     }
     if (n !== this.count) {
-      throw new WsiError('CorruptFile', `${this.what}: found ${n - 1} restart markers, the frame needs ${this.count - 1}`, {
-        details: { found: n - 1, expected: this.count - 1 },
-      });
+      throw new WsiError(
+        'CorruptFile',
+        `${this.what}: found ${n - 1} restart markers, the frame needs ${this.count - 1}`,
+        {
+          details: { found: n - 1, expected: this.count - 1 },
+        },
+      );
     }
     o[this.count] = this.stripLength;
     this.scanned = true;

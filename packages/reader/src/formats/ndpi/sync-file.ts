@@ -19,7 +19,10 @@ import { WsiError } from '@wsi/core';
 export class SyncFile {
   #fd: number | undefined;
 
-  private constructor(fd: number, readonly path: string) {
+  private constructor(
+    fd: number,
+    readonly path: string,
+  ) {
     this.#fd = fd;
   }
 
@@ -49,7 +52,8 @@ export class SyncFile {
     let filled = 0;
     while (filled < length) {
       const n = readSync(fd, out, filled, length - filled, offset + filled);
-      if (n === 0) throw new WsiError('CorruptFile', `${this.path}: unexpected end of file at offset ${offset + filled}`);
+      if (n === 0)
+        throw new WsiError('CorruptFile', `${this.path}: unexpected end of file at offset ${offset + filled}`);
       filled += n;
     }
     return out;
