@@ -3,9 +3,8 @@
  * cache for all of them.
  */
 import { type Raster, WsiError } from '@wsi/core';
-import { type OpenSlideOptions, openSlide } from './open.js';
+import { type OpenedSlide, type OpenSlideOptions, openSlide } from './open.js';
 import { readLevel } from './read.js';
-import type { TiffSlide } from './slide/tiff-slide.js';
 import { TileCache } from './slide/tile-cache.js';
 
 /** Options of {@link SlideReader}. */
@@ -28,7 +27,7 @@ export interface SlideReaderOptions extends Omit<OpenSlideOptions, 'cache'> {
  * ```
  */
 export class SlideReader {
-  readonly #open = new Map<string, Promise<TiffSlide>>();
+  readonly #open = new Map<string, Promise<OpenedSlide>>();
   readonly #max: number;
   readonly #options: OpenSlideOptions;
   readonly cache: TileCache;
@@ -43,7 +42,7 @@ export class SlideReader {
   }
 
   /** The open slide for `path` (opened on first use). */
-  async slide(path: string): Promise<TiffSlide> {
+  async slide(path: string): Promise<OpenedSlide> {
     let p = this.#open.get(path);
     if (p) {
       this.#open.delete(path);
@@ -54,7 +53,7 @@ export class SlideReader {
     this.#open.set(path, p);
     p.catch(() => this.#open.delete(path));
     while (this.#open.size > this.#max) {
-      const [oldPath, old] = this.#open.entries().next().value as [string, Promise<TiffSlide>];
+      const [oldPath, old] = this.#open.entries().next().value as [string, Promise<OpenedSlide>];
       this.#open.delete(oldPath);
       old.then((s) => s.close()).catch(() => {});
     }

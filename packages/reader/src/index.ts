@@ -16,7 +16,7 @@ export * from './anonymize/index.js';
 export * from './decode/index.js';
 export { SlideReader, type SlideReaderOptions } from './facade.js';
 export * from './formats/index.js';
-export { type OpenSlideOptions, openSlide, REMOTE_BLOCK_SIZE } from './open.js';
+export { type OpenedSlide, type OpenSlideOptions, openSlide, REMOTE_BLOCK_SIZE } from './open.js';
 export { DEFAULT_LEVEL_PIXEL_BUDGET, type ReadRequest, read, readLevel, thumbnail } from './read.js';
 export { resizeRaster } from './resize.js';
 export { type BackgroundColor, compositeOnto, parseBackground, type RegionReadOptions } from './slide/background.js';

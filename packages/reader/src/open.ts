@@ -12,7 +12,9 @@ import {
 } from '@wsi/core';
 import { type DicomWebOptions, isDicomInput, openDicomSlide } from './formats/dicom/index.js';
 import { slideFormats } from './formats/index.js';
+import type { MiraxSlide } from './formats/mirax/mirax-slide.js';
 import type { TiffSlide, TiffSlideOptions } from './slide/tiff-slide.js';
+import type { TiledSlide } from './slide/tiled-slide.js';
 
 /** Options of {@link openSlide}. */
 export interface OpenSlideOptions extends TiffSlideOptions {
@@ -38,6 +40,19 @@ const PROBE_BYTES = 4 * 1024;
 export const REMOTE_BLOCK_SIZE = 16 * 1024;
 
 /**
+ * What {@link openSlide} returns: a `Slide` of one of the reader's slide classes. Narrow with `instanceof` (or
+ * `'readRegions' in slide`) for class-specific methods such as `readRawTile` (TIFF, DICOM) or `readRegions`
+ * (every `TiledSlide`).
+ *
+ * @example
+ * ```ts
+ * const slide: OpenedSlide = await openSlide('slide.ndpi');
+ * if (slide instanceof TiledSlide) for await (const r of slide.readRegions(regions)) use(r);
+ * ```
+ */
+export type OpenedSlide = TiffSlide | TiledSlide | MiraxSlide;
+
+/**
  * Opens a slide. A folder, a list of `.dcm` paths or a `dicomweb+http(s)://…/studies/S/series/R` URL opens a DICOM
  * series. Local paths and `file:` URLs read the file; `http(s)://` URLs use range requests behind a
  * cache of {@link REMOTE_BLOCK_SIZE} blocks unless `options.source.cache` says otherwise (a remote slide opens with a
@@ -56,10 +71,9 @@ export const REMOTE_BLOCK_SIZE = 16 * 1024;
 export async function openSlide(
   input: string | URL | ByteSource | Uint8Array | readonly string[],
   options: OpenSlideOptions = {},
-): Promise<TiffSlide> {
+): Promise<OpenedSlide> {
   // DICOM series: a folder, a list of .dcm files or a dicomweb+http(s):// URL (single .dcm files are detected below)
-  if (await isDicomInput(input))
-    return (await openDicomSlide(input as string | readonly string[], options)) as Slide as TiffSlide;
+  if (await isDicomInput(input)) return openDicomSlide(input as string | readonly string[], options);
   if (Array.isArray(input)) throw new WsiError('InvalidArgument', 'a list of paths must name DICOM files');
   const remote = (typeof input === 'string' || input instanceof URL) && /^https?:\/\//i.test(String(input));
   const sourceOptions = options.source ?? {};
@@ -74,7 +88,7 @@ export async function openSlide(
     const head = await source.read(0, Math.min(PROBE_BYTES, size));
     const location = typeof input === 'string' || input instanceof URL ? String(input) : undefined;
     const slide: Slide = await slideFormats.open({ head, source, ...(location ? { location } : {}) }, options);
-    return slide as TiffSlide;
+    return slide as OpenedSlide;
   } catch (err) {
     await source.close().catch(() => {});
     if (isWsiError(err)) throw err;

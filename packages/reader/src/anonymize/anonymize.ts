@@ -8,7 +8,7 @@ import { resolve } from 'node:path';
 import { throwIfAborted, WsiError } from '@wsi/core';
 import { tiffOf } from '../formats/probe.js';
 import { openSlide } from '../open.js';
-import type { TiffSlide } from '../slide/tiff-slide.js';
+import { TiffSlide } from '../slide/tiff-slide.js';
 import { TAG } from '../tiff/tags.js';
 import { DROPPED_TAGS, scrubDescription } from './scrub.js';
 import { type CopyPage, copyTiffPages } from './tiff-copy.js';
@@ -88,10 +88,10 @@ export async function anonymizeSlide(
   const removedImages: string[] = [];
   let bytes: number;
   try {
-    const tiff = await tiffOf({ head: new Uint8Array(0), source: slide.source });
-    if (!('levelImage' in slide) || slide.levels.some((_, i) => !slide.levelImage(i))) {
+    if (!(slide instanceof TiffSlide) || slide.levels.some((_, i) => !slide.levelImage(i))) {
       throw new WsiError('UnsupportedFormat', `${input}: anonymization supports TIFF-family slides only`);
     }
+    const tiff = await tiffOf({ head: new Uint8Array(0), source: slide.source });
     const keep = new Set<number>();
     for (let i = 0; i < slide.levels.length; i++) keep.add(slide.levelImage(i).ifd.offset);
     for (const name of slide.associatedImages) {
@@ -153,7 +153,7 @@ async function verify(original: TiffSlide, out: string, report: AnonymizeReport)
       );
     }
     // one tile of the smallest level decodes
-    await copy.readTile(copy.levels.length - 1, 0, 0);
+    await copy.readRegion({ x: 0, y: 0, level: copy.levels.length - 1, width: 1, height: 1 });
     report.associatedImages = [...copy.associatedImages];
   } finally {
     await copy.close();
