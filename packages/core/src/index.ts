@@ -10,6 +10,7 @@
  * @packageDocumentation
  */
 
+export * from './abort.js';
 export * from './bytes/block-cache.js';
 export * from './bytes/byte-source.js';
 export * from './bytes/file-source.js';

@@ -28,7 +28,6 @@ export { DEFAULT_TILE_CACHE_BYTES, TileCache } from './slide/tile-cache.js';
 export {
   type ReadRegionsOptions,
   type RegionResult,
-  raceAbort,
   TiledSlide,
   type TiledSlideInit,
   type TiledSlideOptions,

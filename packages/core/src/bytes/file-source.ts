@@ -1,8 +1,9 @@
 import { type FileHandle, open } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
+import { raceAbort } from '../abort.js';
 import { toWsiError, WsiError } from '../errors.js';
 import type { ByteSource, ReadOptions } from './byte-source.js';
-import { abortedError, checkRange, closedError, raceAbort } from './range.js';
+import { abortedError, checkRange, closedError } from './range.js';
 
 /** Largest single positional read handed to the OS (Node caps one read at 2 GiB − 1). */
 const MAX_CHUNK = 1 << 30;

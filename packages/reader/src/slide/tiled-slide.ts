@@ -13,6 +13,7 @@ import {
   PROPERTY,
   type Raster,
   type Region,
+  raceAbort,
   type Slide,
   type SlideFormat,
   type SlideLevel,
@@ -378,7 +379,7 @@ export abstract class TiledSlide implements Slide {
   protected cachedTile(li: number, col: number, row: number, signal?: AbortSignal): Promise<Raster | null> {
     throwIfAborted(signal);
     const p = this.#cache.get(this.#key(li, col, row), () => this.decodeTile(li, col, row));
-    return signal ? raceAbort(p, signal) : p;
+    return raceAbort(p, signal, this.description);
   }
 
   protected checkLevel(level: number): number {
@@ -402,23 +403,4 @@ function pooledRaster(width: number, height: number, channels: number): Raster {
   const data = sharedBufferPool.acquire(n);
   data.fill(0);
   return { width, height, channels, dtype: 'uint8', data };
-}
-
-/** Rejects when the signal fires, without cancelling the shared work behind `p`. */
-export function raceAbort<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
-  throwIfAborted(signal);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(new WsiError('Aborted', 'the read was aborted', { cause: signal.reason }));
-    signal.addEventListener('abort', onAbort, { once: true });
-    p.then(
-      (v) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(v);
-      },
-      (e: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(e);
-      },
-    );
-  });
 }
