@@ -7,7 +7,7 @@
  * (`setImmediate`), so code that got a raster from a promise and copies it in the same microtask turn never sees
  * it overwritten.
  */
-import { WsiError } from '@wsi/core';
+import { createRaster, type Raster, WsiError } from '@wsi/core';
 
 /**
  * Default bound on the bytes a pool keeps idle (64 MiB).
@@ -126,3 +126,23 @@ export class BufferPool {
  * ```
  */
 export const sharedBufferPool: BufferPool = new BufferPool();
+
+/**
+ * A zeroed uint8 raster whose buffer comes from the shared pool (released by `readRegions` when recycling); a plain
+ * allocation for sizes the pool does not serve.
+ *
+ * @example
+ * ```ts
+ * const r = pooledRaster(256, 256, 4);
+ * sharedBufferPool.release(r.data as Uint8Array);
+ * ```
+ */
+export function pooledRaster(width: number, height: number, channels: number): Raster {
+  const n = width * height * channels;
+  if (!(Number.isInteger(width) && Number.isInteger(height) && width > 0 && height > 0 && n <= 64 << 20)) {
+    return createRaster(width, height, channels);
+  }
+  const data = sharedBufferPool.acquire(n);
+  data.fill(0);
+  return { width, height, channels, dtype: 'uint8', data };
+}

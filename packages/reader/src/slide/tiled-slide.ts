@@ -22,7 +22,7 @@ import {
   WsiError,
 } from '@wsi/core';
 import { compositeOnto, parseBackground, type RegionReadOptions } from './background.js';
-import { sharedBufferPool } from './buffer-pool.js';
+import { pooledRaster, sharedBufferPool } from './buffer-pool.js';
 import type { PixelLayout } from './pixels.js';
 import { bilinearShift, copyWindow, subpixel } from './region.js';
 import { TileCache } from './tile-cache.js';
@@ -392,15 +392,4 @@ export abstract class TiledSlide implements Slide {
   protected checkOpen(): void {
     if (this.#closed) throw new WsiError('InvalidArgument', `${this.description}: slide is closed`);
   }
-}
-
-/** A zeroed uint8 raster whose buffer comes from the shared pool (released by `readRegions` when recycling). */
-function pooledRaster(width: number, height: number, channels: number): Raster {
-  const n = width * height * channels;
-  if (!(Number.isInteger(width) && Number.isInteger(height) && width > 0 && height > 0 && n <= 64 << 20)) {
-    return createRaster(width, height, channels);
-  }
-  const data = sharedBufferPool.acquire(n);
-  data.fill(0);
-  return { width, height, channels, dtype: 'uint8', data };
 }
