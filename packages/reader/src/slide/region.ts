@@ -220,3 +220,57 @@ function mul255(c: number, a: number): number {
   const t = c * a + 0x80;
   return ((t >> 8) + t) >> 8;
 }
+
+/** OpenSlide paints regions in 4096² chunks, each with its own sub-pixel origin. */
+export const PAINT_CHUNK = 4096;
+
+/** One painting chunk of a region: output offset, level-0 origin (≥ 0) and size in level pixels. */
+export interface PaintChunk {
+  /** Where the chunk lands in the output raster. */
+  ox: number;
+  oy: number;
+  /** Level-0 origin of the chunk, clipped at 0 as OpenSlide does (the part left of / above 0 stays transparent). */
+  x: number;
+  y: number;
+  /** Size in pixels of the level. */
+  w: number;
+  h: number;
+}
+
+/**
+ * Splits a region into OpenSlide 3.4.1's painting chunks: 4096² pieces whose level-0 origins are
+ * `trunc(x + k·4096·downsample)`, with negative origins clipped to 0 (the skipped part is
+ * `trunc(−x / downsample)` level pixels). Chunks wholly outside are dropped. Every slide class paints these.
+ *
+ * @example
+ * ```ts
+ * for (const c of paintChunks(-100, 0, 512, 512, 4)) paint(out, c); // [{ ox: 25, oy: 0, x: 0, y: 0, w: 487, h: 512 }]
+ * ```
+ */
+export function paintChunks(x: number, y: number, width: number, height: number, downsample: number): PaintChunk[] {
+  const chunks: PaintChunk[] = [];
+  for (let row = 0; row * PAINT_CHUNK < height; row++) {
+    for (let col = 0; col * PAINT_CHUNK < width; col++) {
+      let cx = Math.trunc(x + col * PAINT_CHUNK * downsample);
+      let cy = Math.trunc(y + row * PAINT_CHUNK * downsample);
+      let ox = col * PAINT_CHUNK;
+      let oy = row * PAINT_CHUNK;
+      let w = Math.min(width - ox, PAINT_CHUNK);
+      let h = Math.min(height - oy, PAINT_CHUNK);
+      if (cx < 0) {
+        const t = Math.trunc(-cx / downsample);
+        ox += t;
+        w -= t;
+        cx = 0;
+      }
+      if (cy < 0) {
+        const t = Math.trunc(-cy / downsample);
+        oy += t;
+        h -= t;
+        cy = 0;
+      }
+      if (w > 0 && h > 0) chunks.push({ ox, oy, x: cx, y: cy, w, h });
+    }
+  }
+  return chunks;
+}

@@ -24,7 +24,7 @@ import {
 import { compositeOnto, parseBackground, type RegionReadOptions } from './background.js';
 import { pooledRaster, sharedBufferPool } from './buffer-pool.js';
 import type { PixelLayout } from './pixels.js';
-import { bilinearShift, copyWindow, subpixel } from './region.js';
+import { bilinearShift, copyWindow, type PaintChunk, paintChunks, subpixel } from './region.js';
 import { TileCache } from './tile-cache.js';
 
 /** Metadata a subclass passes to {@link TiledSlide}. */
@@ -86,8 +86,6 @@ export interface RegionResult {
 }
 
 let nextSlideId = 0;
-/** OpenSlide paints regions in 4096² chunks, each with its own sub-pixel origin. */
-const CHUNK = 4096;
 
 /**
  * Base class of every tiled slide.
@@ -261,17 +259,7 @@ export abstract class TiledSlide implements Slide {
       pooled && layout.dtype === 'uint8'
         ? pooledRaster(width, height, layout.channels)
         : createRaster(width, height, layout.channels, layout.dtype);
-    const jobs: Promise<void>[] = [];
-    for (let row = 0; row * CHUNK < height; row++) {
-      for (let col = 0; col * CHUNK < width; col++) {
-        const sx = Math.trunc(x + col * CHUNK * ds);
-        const sy = Math.trunc(y + row * CHUNK * ds);
-        const sw = Math.min(width - col * CHUNK, CHUNK);
-        const sh = Math.min(height - row * CHUNK, CHUNK);
-        jobs.push(this.#paint(out, col * CHUNK, row * CHUNK, sx, sy, li, sw, sh, signal));
-      }
-    }
-    await Promise.all(jobs);
+    await Promise.all(paintChunks(x, y, width, height, ds).map((c) => this.#paint(out, c, li, signal)));
     return out;
   }
 
@@ -306,43 +294,20 @@ export abstract class TiledSlide implements Slide {
     return `${this.#prefix}${li}:${col}:${row}`;
   }
 
-  async #paint(
-    out: Raster,
-    ox: number,
-    oy: number,
-    x: number,
-    y: number,
-    li: number,
-    w: number,
-    h: number,
-    signal?: AbortSignal,
-  ): Promise<void> {
+  async #paint(out: Raster, { ox, oy, x, y, w, h }: PaintChunk, li: number, signal?: AbortSignal): Promise<void> {
     const ds = (this.levels[li] as SlideLevel).downsample;
-    let tx = 0;
-    let ty = 0;
-    if (x < 0) {
-      tx = Math.trunc(-x / ds);
-      x = 0;
-      w -= tx;
-    }
-    if (y < 0) {
-      ty = Math.trunc(-y / ds);
-      y = 0;
-      h -= ty;
-    }
-    if (w <= 0 || h <= 0) return;
     const grid = this.levels[li] as SlideLevel;
     const fetch = (c: number, r: number) => this.cachedTile(li, c, r, signal);
     const sx = subpixel(x / ds);
     const sy = subpixel(y / ds);
     const layout = this.layouts[li] as PixelLayout;
     if (!layout.rgba || (sx.weight === 0 && sy.weight === 0)) {
-      await copyWindow(grid, fetch, out, ox + tx, oy + ty, sx.i, sy.i, w, h);
+      await copyWindow(grid, fetch, out, ox, oy, sx.i, sy.i, w, h);
       return;
     }
     const win = createRaster(w + 1, h + 1, 4);
     await copyWindow(grid, fetch, win, 0, 0, sx.i, sy.i, w + 1, h + 1);
-    bilinearShift(win, out as Raster<'uint8'>, ox + tx, oy + ty, w, h, sx.weight, sy.weight);
+    bilinearShift(win, out as Raster<'uint8'>, ox, oy, w, h, sx.weight, sy.weight);
   }
 
   /**

@@ -18,6 +18,7 @@ import {
 import sharp from 'sharp';
 import { decodeTile } from '../../decode/index.js';
 import { readJpegHeader } from '../../decode/jpeg-markers.js';
+import { type PaintChunk, paintChunks } from '../../slide/region.js';
 import { DEFAULT_TILE_CACHE_BYTES } from '../../slide/tile-cache.js';
 import type { TiledSlideOptions } from '../../slide/tiled-slide.js';
 import { decodeBmp } from './bmp.js';
@@ -45,7 +46,6 @@ export interface MiraxSlideInit {
   owned: { close(): Promise<void> }[];
 }
 
-const CHUNK = 4096;
 const BIN = 1024;
 
 /**
@@ -128,55 +128,17 @@ export class MiraxSlide implements Slide {
     }
     const out = createRaster(width, height, 4) as Raster<'uint8'>;
     const ds = (this.levels[level] as SlideLevel).downsample;
-    const jobs: Promise<void>[] = [];
-    for (let row = 0; row * CHUNK < height; row++) {
-      for (let col = 0; col * CHUNK < width; col++) {
-        const sx = Math.trunc(x + col * CHUNK * ds);
-        const sy = Math.trunc(y + row * CHUNK * ds);
-        jobs.push(
-          this.#paint(
-            out,
-            col * CHUNK,
-            row * CHUNK,
-            sx,
-            sy,
-            level,
-            Math.min(width - col * CHUNK, CHUNK),
-            Math.min(height - row * CHUNK, CHUNK),
-            options.signal,
-          ),
-        );
-      }
-    }
-    await Promise.all(jobs);
+    await Promise.all(paintChunks(x, y, width, height, ds).map((c) => this.#paint(out, c, level, options.signal)));
     return out;
   }
 
   async #paint(
     out: Raster<'uint8'>,
-    ox: number,
-    oy: number,
-    x: number,
-    y: number,
+    { ox, oy, x, y, w, h }: PaintChunk,
     li: number,
-    w: number,
-    h: number,
     signal?: AbortSignal,
   ): Promise<void> {
     const ds = (this.levels[li] as SlideLevel).downsample;
-    if (x < 0) {
-      const t = Math.trunc(-x / ds);
-      ox += t;
-      w -= t;
-      x = 0;
-    }
-    if (y < 0) {
-      const t = Math.trunc(-y / ds);
-      oy += t;
-      h -= t;
-      y = 0;
-    }
-    if (w <= 0 || h <= 0) return;
     const fx = x / ds;
     const fy = y / ds;
     const tiles = this.#tilesIn(li, fx, fy, w, h);
