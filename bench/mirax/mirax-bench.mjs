@@ -22,7 +22,7 @@ const arg = (name, def) => {
 const READS = arg('reads', 400);
 const RUNS = arg('runs', 3);
 const CONC = arg('concurrency', 2);
-// libjpeg-turbo (fast IDCT, ≈0.8 mean difference from OpenSlide's decode) unless --jpeg native|wasm is given
+// the default JPEG engine (libjpeg-turbo through FFI, bit-exact with OpenSlide) unless --jpeg native|wasm is given
 const jpegIdx = process.argv.indexOf('--jpeg');
 setJpegBackend(jpegIdx >= 0 ? process.argv[jpegIdx + 1] : 'turbo');
 const CACHE = 32 << 20; // OpenSlide 3.4.1's default tile cache

@@ -15,7 +15,6 @@ import { join } from 'node:path';
 import { isWsiError, type Region } from '@wsi/core';
 import { hasPythonModules, syntheticTissue, writeNdpi } from '@wsi/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { setJpegBackend } from '../src/decode/index.js';
 import { NdpiSlide } from '../src/formats/ndpi/index.js';
 import { openSlide } from '../src/open.js';
 import { meanAbsDiff, openslideRead } from './helpers/oracle.js';
@@ -29,7 +28,6 @@ const hasVips = (() => {
     return false;
   }
 })();
-setJpegBackend('native');
 
 const FOUR_GIB = 2 ** 32;
 /** Past 4 GiB, and odd-sized so the data does not start on a round offset. */

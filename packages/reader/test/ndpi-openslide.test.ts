@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import type { Region } from '@wsi/core';
 import { fixture, hasPythonModules, syntheticTissue, writeNdpi } from '@wsi/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { jpegBackend, setJpegBackend } from '../src/decode/index.js';
+import { jpegBackend } from '../src/decode/index.js';
 import { NdpiSlide } from '../src/formats/ndpi/index.js';
 import { openSlide } from '../src/open.js';
 import { meanAbsDiff, openslideRead, randomRegions } from './helpers/oracle.js';
@@ -27,12 +27,8 @@ const hasVips = (() => {
   }
 })();
 
-// The comparison pins the `native` JPEG backend (WASM libjpeg-turbo when that cannot load): both are within 0.1 of
-// OpenSlide here. The opt-in `turbo` backend decodes with libjpeg-turbo's fast integer IDCT (TJFLAG_FASTDCT,
-// hard-wired in @julusian/jpeg-turbo's decompress) and is off by up to 1.6 mean |Δ| in blue on the DAPI fixture.
-if ((await jpegBackend()) === 'turbo')
-  console.warn('[ndpi] comparing with the native JPEG backend, not turbo (fast IDCT)');
-setJpegBackend('native');
+// The comparison runs on the default JPEG engine (libjpeg-turbo, bit-exact with the libjpeg OpenSlide uses).
+console.info(`[ndpi] JPEG engine: ${await jpegBackend()}`);
 
 /** Regions that straddle restart intervals, logical-tile seams and the page edges, at every level. */
 function seamRegions(levels: readonly { width: number; height: number; downsample: number }[]): Region[] {

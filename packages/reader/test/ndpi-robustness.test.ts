@@ -11,12 +11,10 @@ import { join } from 'node:path';
 import { isWsiError, MemorySource, type Raster } from '@wsi/core';
 import { fixture, syntheticTissue, writeNdpi } from '@wsi/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { setJpegBackend } from '../src/decode/index.js';
 import { NDPI_TAG, type NdpiSlide, ndpiFormat } from '../src/formats/ndpi/index.js';
 import { openSlide } from '../src/open.js';
 import { parseTiff } from '../src/tiff/parser.js';
 
-setJpegBackend('native');
 const FIXTURE = fixture('hamamatsu/test3-DAPI-2-387.ndpi');
 const hasVips = (() => {
   try {

@@ -1,21 +1,20 @@
 /**
  * JPEG (Compression 7, and 6 when its tiles are self-contained streams): JPEGTables merged, the colour space pinned
- * by the colour rule, decoded by the native `@napi-rs/image` binding on libuv's threadpool (see docs/performance.md),
- * RGBA written into the caller's buffer when one is given; by WASM libjpeg-turbo when the binding cannot load; or,
- * opt-in, by native libjpeg-turbo (`@julusian/jpeg-turbo`) straight into RGBA.
+ * by the colour rule, then decoded by native libjpeg-turbo through FFI on libuv's threadpool (bit-exact with libjpeg,
+ * so with OpenSlide; see docs/performance.md), straight into the caller's RGBA buffer; by `@napi-rs/image` where that
+ * library cannot load; by WASM libjpeg-turbo when neither native engine loads.
  */
-import { createRequire } from 'node:module';
 import { type Raster, throwIfAborted, WsiError } from '@wsi/core';
 import { completeJpegStream, jpegTransformToInsert, readJpegHeader } from './jpeg-markers.js';
+import { type LibjpegTurbo, loadLibjpegTurbo } from './libjpeg-turbo.js';
 import { grey, toRgba } from './samples.js';
 import type { TileDecodeInfo, TileDecoder } from './types.js';
 import { wasmDecodePool } from './wasm-pool.js';
 
 /**
- * Which JPEG engine decodes: `native` (`@napi-rs/image`, zune-jpeg, prebuilt binaries; the default), `wasm`
- * (libjpeg-turbo in a worker pool, bit-exact with libjpeg) or `turbo` (native libjpeg-turbo through
- * `@julusian/jpeg-turbo`, prebuilt binaries, the fastest, but with the fast integer IDCT that binding hard-codes:
- * mean difference ≈ 0.9 from libjpeg's default decode on Q80 4:2:0 tiles — opt-in where ±1 does not matter).
+ * Which JPEG engine decodes: `turbo` (native libjpeg-turbo through FFI — the default where its library loads;
+ * bit-exact with libjpeg/OpenSlide), `native` (`@napi-rs/image`, zune-jpeg, prebuilt binaries for every platform;
+ * ±4 on chroma-subsampled tiles) or `wasm` (libjpeg-turbo compiled to WASM in a worker pool, bit-exact, slower).
  *
  * @example
  * ```ts
@@ -26,33 +25,19 @@ import { wasmDecodePool } from './wasm-pool.js';
 export type JpegBackend = 'turbo' | 'native' | 'wasm';
 
 type NativeModule = typeof import('@napi-rs/image');
-type TurboModule = typeof import('@julusian/jpeg-turbo');
 const envBackend = process.env.WSI_JPEG_BACKEND;
 let backend: JpegBackend | undefined =
   envBackend === 'wasm' || envBackend === 'native' || envBackend === 'turbo' ? envBackend : undefined;
 let native: Promise<NativeModule | undefined> | undefined;
-let turbo: TurboModule | null | undefined;
-
-/** The libjpeg-turbo binding, loaded once (CommonJS, synchronous); null when it cannot load on this platform. */
-function loadTurbo(): TurboModule | null {
-  if (turbo === undefined) {
-    try {
-      turbo = createRequire(import.meta.url)('@julusian/jpeg-turbo') as TurboModule;
-    } catch {
-      turbo = null;
-    }
-  }
-  return turbo;
-}
 
 /**
- * Chooses the JPEG engine for every later decode (default: `native` when it loads, else `wasm`; `turbo` only when
- * chosen — fastest, but its binding pins libjpeg's fast integer IDCT, so pixels differ from OpenSlide's by ≈ 1 on
- * average; the environment variable `WSI_JPEG_BACKEND=turbo|native|wasm` chooses at start-up).
+ * Chooses the JPEG engine for every later decode (default: `turbo` when libjpeg-turbo loads, else `native`, else
+ * `wasm`; the environment variable `WSI_JPEG_BACKEND=turbo|native|wasm` chooses at start-up). A chosen engine that
+ * cannot load falls back along the same order.
  *
  * @example
  * ```ts
- * setJpegBackend('wasm'); // bit-exact with libjpeg-turbo, slower
+ * setJpegBackend('wasm'); // bit-exact too, no native code, slower
  * ```
  */
 export function setJpegBackend(b: JpegBackend): void {
@@ -60,16 +45,16 @@ export function setJpegBackend(b: JpegBackend): void {
 }
 
 /**
- * The engine that decodes JPEG now (`native` unless another was chosen or it failed to load).
+ * The engine that decodes JPEG now.
  *
  * @example
  * ```ts
- * console.log(await jpegBackend()); // 'native'
+ * console.log(await jpegBackend()); // 'turbo' on Linux
  * ```
  */
 export async function jpegBackend(): Promise<JpegBackend> {
   if (backend === 'wasm') return 'wasm';
-  if (backend === 'turbo' && loadTurbo()) return 'turbo';
+  if (backend !== 'native' && loadLibjpegTurbo()) return 'turbo';
   return (await loadNative()) ? 'native' : 'wasm';
 }
 
@@ -121,7 +106,7 @@ async function decodeJpeg(
   throwIfAborted(signal);
   const { stream, components } = prepareJpegTile(bytes, info);
   const n = info.width * info.height;
-  const tj = backend === 'turbo' ? loadTurbo() : null;
+  const tj = backend === 'wasm' || backend === 'native' ? null : loadLibjpegTurbo();
   if (tj) return decodeTurbo(tj, stream, components, info, signal, into);
   const mod = backend === 'wasm' ? undefined : await loadNative();
   let px: Uint8Array;
@@ -148,10 +133,11 @@ async function decodeJpeg(
 
 /**
  * libjpeg-turbo on the threadpool: RGBA (or grey) written straight into `into` when it is exactly the tile's size,
- * else into a buffer the binding allocates. The frame size was checked by {@link prepareJpegTile}.
+ * else into a new buffer of that size. The frame size was checked by {@link prepareJpegTile}, so the output size is
+ * known before decoding and nothing the stream claims is allocated.
  */
 async function decodeTurbo(
-  tj: TurboModule,
+  tj: LibjpegTurbo,
   stream: Uint8Array,
   components: number,
   info: TileDecodeInfo,
@@ -160,25 +146,10 @@ async function decodeTurbo(
 ): Promise<Raster> {
   const channels = components === 1 ? 1 : 4;
   const size = info.width * info.height * channels;
-  const format = channels === 1 ? tj.FORMAT_GRAY : tj.FORMAT_RGBA;
-  const src = Buffer.from(stream.buffer, stream.byteOffset, stream.byteLength);
-  let data: Uint8Array;
-  try {
-    if (into && into.byteLength === size) {
-      await tj.decompress(src, Buffer.from(into.buffer, into.byteOffset, size), { format });
-      data = into;
-    } else {
-      const r = await tj.decompress(src, { format });
-      data = new Uint8Array(r.data.buffer, r.data.byteOffset, r.data.byteLength);
-    }
-  } catch (err) {
-    throwIfAborted(signal);
-    throw new WsiError('CorruptFile', `JPEG tile does not decode: ${(err as Error).message}`, { cause: err });
-  }
+  const data = into && into.byteLength === size ? into : new Uint8Array(size);
+  const err = await tj.decode(stream, info.width, channels, data);
   throwIfAborted(signal);
-  if (data.byteLength !== size) {
-    throw new WsiError('CorruptFile', `JPEG tile decoded to ${data.byteLength} bytes for ${info.width}×${info.height}`);
-  }
+  if (err !== null) throw new WsiError('CorruptFile', `JPEG tile does not decode: ${err}`);
   return { width: info.width, height: info.height, channels, dtype: 'uint8', data };
 }
 
