@@ -3,11 +3,15 @@
  * level, resized with sharp), `readLevel` (a whole level under a pixel budget) and `thumbnail`.
  */
 import { type Raster, type Slide, type SlideLevel, type SlideReadOptions, WsiError } from '@wsi/core';
+import { MAX_REDUCE_FACTOR, reduceLevel } from './level-reduce.js';
 import { resizeRaster } from './resize.js';
 import { type BackgroundColor, compositeOnto, parseBackground } from './slide/background.js';
 
 /** Default pixel budget of {@link readLevel}: 64 Mpx (256 MiB of RGBA). */
 export const DEFAULT_LEVEL_PIXEL_BUDGET = 64 * 1024 * 1024;
+
+/** Levels up to this many pixels (16 Mpx) are read whole for a thumbnail; larger ones are reduced in chunks. */
+const THUMBNAIL_DIRECT_PIXELS = 16 * 1024 * 1024;
 
 /** A region at a resolution: `x`, `y` in level-0 pixels; `width`, `height` are the output size. */
 export interface ReadRequest extends SlideReadOptions {
@@ -110,6 +114,19 @@ export async function thumbnail(slide: Slide, maxSize: number, options: SlideRea
   const w = Math.max(1, Math.round(l0.width / Math.max(ds, 1)));
   const h = Math.max(1, Math.round(l0.height / Math.max(ds, 1)));
   const level = slide.bestLevelForDownsample(ds);
-  const full = await readLevel(slide, level, { ...options, maxPixels: Number.POSITIVE_INFINITY });
-  return resizeRaster(full, w, h);
+  const l = slide.levels[level] as SlideLevel;
+  // A big level (a single-level slide, or a corrupt file's claimed size) is shrunk chunk by chunk by an integer
+  // factor first, keeping at least twice the output resolution for the final Lanczos resize: memory stays bounded.
+  const factor = Math.floor(Math.max(l.width / w, l.height / h) / 2);
+  if (l.width * l.height <= THUMBNAIL_DIRECT_PIXELS || factor < 2) {
+    const full = await readLevel(slide, level, options);
+    return resizeRaster(full, w, h);
+  }
+  if (factor > MAX_REDUCE_FACTOR) {
+    throw new WsiError(
+      'InvalidArgument',
+      `level ${level} (${l.width}×${l.height}) is too large for a ${maxSize}-px thumbnail`,
+    );
+  }
+  return resizeRaster(await reduceLevel(slide, level, factor, options), w, h);
 }

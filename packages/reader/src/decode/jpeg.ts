@@ -29,6 +29,9 @@ const envBackend = process.env.WSI_JPEG_BACKEND;
 let backend: JpegBackend | undefined =
   envBackend === 'wasm' || envBackend === 'native' || envBackend === 'turbo' ? envBackend : undefined;
 let native: Promise<NativeModule | undefined> | undefined;
+// The decoder library loads with the module, as OpenSlide's libjpeg loads with the library that links it: the
+// first tile read then costs a decode, not also a 30–100 ms FFI start-up (koffi's addon + dlopen).
+if (backend !== 'native' && backend !== 'wasm') loadLibjpegTurbo();
 
 /**
  * Chooses the JPEG engine for every later decode (default: `turbo` when libjpeg-turbo loads, else `native`, else

@@ -15,7 +15,8 @@ import {
   type SlideReadOptions,
   WsiError,
 } from '@wsi/core';
-import { decodeTile, tileDecoders } from '../decode/index.js';
+import { decodeTile, type TileDecodeInfo, tileDecoders } from '../decode/index.js';
+import { readJpegHeader } from '../decode/jpeg-markers.js';
 import type { TiffImage } from '../tiff/image.js';
 import { levelProperties } from '../tiff/properties.js';
 import { COMPRESSION_NAMES, TAG } from '../tiff/tags.js';
@@ -27,6 +28,9 @@ import { copyWindow } from './region.js';
 import { TiledSlide, type TiledSlideOptions } from './tiled-slide.js';
 
 const JPEG = new Set([6, 7]);
+
+/** Largest associated image we decode (64 Mpx, as readLevel's budget): labels and macros are a few Mpx. */
+const MAX_ASSOCIATED_PIXELS = 64 * 1024 * 1024;
 
 /** What a format module hands to {@link TiffSlide}. */
 export interface TiffSlideInit {
@@ -168,12 +172,22 @@ export class TiffSlide extends TiledSlide {
       throw new WsiError('NotFound', `${this.source.description}: no associated image "${name}"`, {
         details: { available: this.associatedImages },
       });
+    if (img.width * img.height > MAX_ASSOCIATED_PIXELS) {
+      throw new WsiError(
+        'CorruptFile',
+        `${this.source.description}: associated image "${name}" claims ${img.width}×${img.height} pixels, more than ${MAX_ASSOCIATED_PIXELS}`,
+        { details: { width: img.width, height: img.height } },
+      );
+    }
     const layout = pixelLayout(img);
+    // Decode the first strip/tile before allocating width × height: a corrupt ImageWidth (1M px claimed for a 256-px
+    // strip) then fails on the strip's real size instead of first allocating hundreds of MB.
+    const first = await this.#decode(img, layout, 0, 0, options.signal);
     const out = createRaster(img.width, img.height, layout.channels, layout.dtype);
     const grid = { width: img.width, height: img.height, tileWidth: img.tileWidth, tileHeight: img.tileHeight };
     await copyWindow(
       grid,
-      (c, r) => this.#decode(img, layout, c, r, options.signal),
+      (c, r) => (c === 0 && r === 0 ? Promise.resolve(first) : this.#decode(img, layout, c, r, options.signal)),
       out,
       0,
       0,
@@ -237,7 +251,7 @@ export class TiffSlide extends TiledSlide {
     const info = img.decodeInfo(row);
     // JPEG decodes RGBA straight into a recycled buffer (see BufferPool); other codecs allocate
     const into =
-      pooled && layout.rgba && JPEG.has(img.compression)
+      pooled && layout.rgba && JPEG.has(img.compression) && jpegMatches(bytes, info)
         ? sharedBufferPool.acquire(info.width * info.height * 4)
         : undefined;
     try {
@@ -253,5 +267,18 @@ export class TiffSlide extends TiledSlide {
         { cause: err },
       );
     }
+  }
+}
+
+/**
+ * True when a JPEG tile's frame header has the tile size the directory claims. The pooled output buffer is sized
+ * from the directory, so a corrupt TileLength (183 679 rows claimed for a 256-row tile) must not allocate first.
+ */
+function jpegMatches(bytes: Uint8Array, info: TileDecodeInfo): boolean {
+  try {
+    const h = readJpegHeader(bytes, info.jpegTables);
+    return h.width === info.width && h.height === info.height;
+  } catch {
+    return false;
   }
 }

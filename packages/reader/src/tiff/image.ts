@@ -19,6 +19,9 @@ export const IMAGE_LIMITS = {
   maxTileByteCount: 1 << 30,
 } as const;
 
+/** Slack over twice a tile's pixel bytes allowed for its compressed size (headers, tables, embedded metadata). */
+const MAX_TILE_OVERHEAD = 1 << 20;
+
 /** A byte range in the file. */
 export interface TileLocation {
   offset: number;
@@ -140,6 +143,17 @@ export class TiffImage {
       offset + length > size
     ) {
       throw corrupt(this.ifd.ctx, `tile ${i} (${length} bytes at ${offset}) lies outside the file (${size} bytes)`, {
+        tile: i,
+        offset,
+        length,
+      });
+    }
+    // No codec makes a tile much larger than its pixels: a byte count far beyond them is a corrupt field (left
+    // unchecked it feeds the decoder megabytes of other tiles' data, which can take seconds to reject).
+    const raw =
+      this.tileWidth * this.storedTileHeight(row) * Math.ceil((this.samplesPerPixel * this.bitsPerSample) / 8);
+    if (length > 2 * raw + MAX_TILE_OVERHEAD) {
+      throw corrupt(this.ifd.ctx, `tile ${i} claims ${length} bytes for ${raw} bytes of pixels`, {
         tile: i,
         offset,
         length,

@@ -5,6 +5,7 @@
 import { type ByteSource, type Raster, WsiError } from '@wsi/core';
 import { decodeTile } from '../../decode/index.js';
 import type { TileDecodeInfo } from '../../decode/types.js';
+import { sharedBufferPool } from '../../slide/buffer-pool.js';
 import { type PixelLayout, toLayout } from '../../slide/pixels.js';
 import type { TiffIfd } from '../../tiff/ifd.js';
 import { TAG } from '../../tiff/tags.js';
@@ -226,7 +227,16 @@ export class NdpiPage {
       pieces = await this.index.readRuns(runs, signal);
     }
     const jpeg = assembleTileJpeg(header, this.layout, pieces, width, height);
-    return this.#decode(jpeg, width, height, signal);
+    // colour tiles decode into a recycled buffer (the tile cache gives it back to the pool on eviction)
+    const into = this.layout.components === 3 ? sharedBufferPool.acquire(width * height * 4) : undefined;
+    try {
+      const tile = await this.#decode(jpeg, width, height, signal, into);
+      if (into && tile.data !== into) sharedBufferPool.release(into);
+      return tile;
+    } catch (err) {
+      if (into) sharedBufferPool.release(into);
+      throw err;
+    }
   }
 
   /** Decodes the whole page at once (pages without restart markers; associated images). */
@@ -241,7 +251,13 @@ export class NdpiPage {
     return this.#decode(bytes, this.width, this.height, signal);
   }
 
-  async #decode(jpeg: Uint8Array, width: number, height: number, signal?: AbortSignal): Promise<Raster> {
+  async #decode(
+    jpeg: Uint8Array,
+    width: number,
+    height: number,
+    signal?: AbortSignal,
+    into?: Uint8Array,
+  ): Promise<Raster> {
     const info: TileDecodeInfo = {
       compression: 7,
       photometric: this.layout.components === 1 ? 1 : 6,
@@ -253,7 +269,7 @@ export class NdpiPage {
       predictor: 1,
     };
     try {
-      return toLayout(await decodeTile(jpeg, info, signal), RGBA);
+      return toLayout(await decodeTile(jpeg, info, signal, into), RGBA);
     } catch (err) {
       if (err instanceof WsiError) {
         if (err.code === 'Aborted' || err.message.startsWith(this.what)) throw err;
