@@ -256,7 +256,7 @@ await candidate(
   },
 );
 
-await candidate('@wsi/reader decodeTile (default JPEG path)', [1, 2, 4, 8], async () => {
+await candidate('@wsi/reader decodeTile (default JPEG path: libjpeg-turbo via koffi)', [1, 2, 4, 8], async () => {
   const dist = join(root, 'packages/reader/dist/decode/index.js');
   if (!existsSync(dist)) return undefined;
   const { decodeTile } = await import(pathToFileURL(dist).href);
@@ -275,6 +275,27 @@ await candidate('@wsi/reader decodeTile (default JPEG path)', [1, 2, 4, 8], asyn
   const rawOf = new Map(full.map((f, k) => [f, rawTiles[k]]));
   const rgba = async (b) => (await decodeTile(rawOf.get(b), info)).data;
   return { rgba, forLevel: () => rgba };
+});
+
+await candidate('@wsi/reader decodeTile, native backend (@napi-rs/image fallback)', [2, 4, 8], async () => {
+  const dist = join(root, 'packages/reader/dist/decode/index.js');
+  if (!existsSync(dist)) return undefined;
+  const { decodeTile, setJpegBackend } = await import(pathToFileURL(dist).href);
+  setJpegBackend('native');
+  const info = {
+    compression: 7,
+    photometric: tiff.photometric,
+    width: W,
+    height: H,
+    samplesPerPixel: 3,
+    bitsPerSample: 8,
+    planarConfig: 1,
+    predictor: 1,
+    jpegTables: tiff.jpegTables,
+  };
+  const rawOf = new Map(full.map((f, k) => [f, rawTiles[k]]));
+  const rgba = async (b) => (await decodeTile(rawOf.get(b), info)).data;
+  return { rgba, forLevel: () => rgba, close: async () => setJpegBackend('turbo') };
 });
 
 await candidate(
@@ -302,7 +323,7 @@ await candidate(
       rgba,
       forLevel: () => rgba,
       close: async () => {
-        setJpegBackend('native');
+        setJpegBackend('turbo');
         await wasmDecodePool().close();
       },
     };
@@ -312,7 +333,7 @@ await candidate(
 rmSync(tmp, { recursive: true, force: true });
 // the share of native libjpeg-turbo's rate × cores that our default path reaches
 const anchor = results['pillow (native libjpeg-turbo), 1 process']?.tilesPerSec;
-const ours = results['@wsi/reader decodeTile (default JPEG path)'];
+const ours = results['@wsi/reader decodeTile (default JPEG path: libjpeg-turbo via koffi)'];
 const best = ours && !ours.skipped ? Math.max(...Object.values(ours).map((v) => v?.tilesPerSec ?? 0)) : undefined;
 const summary =
   anchor && best

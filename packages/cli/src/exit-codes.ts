@@ -17,6 +17,15 @@ export const EXIT = {
   partial: 3,
 } as const;
 
+/**
+ * One of the `wsi` exit codes of {@link EXIT} (0 done, 1 failed, 2 usage error, 3 partly failed).
+ *
+ * @example
+ * ```ts
+ * const code: ExitCode = await main(process.argv);
+ * process.exitCode = code;
+ * ```
+ */
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
 /**

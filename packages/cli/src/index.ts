@@ -12,3 +12,5 @@
 export { EXIT, type ExitCode, UsageError } from './exit-codes.js';
 export { buildProgram, CLI_VERSION, main } from './main.js';
 export type { CommandContext, GlobalOptions } from './output.js';
+export * from './queue/index.js';
+export * from './run/index.js';

@@ -4,7 +4,14 @@ import { registerCommands } from './commands/index.js';
 import { EXIT, type ExitCode, UsageError } from './exit-codes.js';
 import { type CommandContext, type GlobalOptions, reportError } from './output.js';
 
-/** The CLI's version (its package.json). */
+/**
+ * The CLI's version (its package.json).
+ *
+ * @example
+ * ```ts
+ * console.log(`wsi ${CLI_VERSION}`);
+ * ```
+ */
 export const CLI_VERSION: string = (
   JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
 ).version;

@@ -1,13 +1,28 @@
 import { isWsiError } from '@wsi/core';
 import { UsageError } from './exit-codes.js';
 
-/** Global flags every command sees. */
+/**
+ * Global flags every command sees.
+ *
+ * @example
+ * ```ts
+ * const globals: GlobalOptions = program.opts<GlobalOptions>(); // { json?: true, verbose?: true }
+ * ```
+ */
 export interface GlobalOptions {
   json?: boolean;
   verbose?: boolean;
 }
 
-/** What a command registrar gets: the global flags and a way to set the exit code (e.g. 3 = partly failed). */
+/**
+ * What a command registrar gets: the global flags and a way to set the exit code (e.g. 3 = partly failed).
+ *
+ * @example
+ * ```ts
+ * const ctx: CommandContext = { globals: () => ({ json: true }), setExit: (code) => (process.exitCode = code) };
+ * const program = buildProgram(ctx);
+ * ```
+ */
 export interface CommandContext {
   globals(): GlobalOptions;
   setExit(code: 0 | 1 | 2 | 3): void;

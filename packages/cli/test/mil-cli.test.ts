@@ -110,6 +110,62 @@ describe('wsi train / wsi predict', () => {
     expect(sum).toBeCloseTo(1, 4);
   });
 
+  it('ordinal CLAM-SB with top-k checkpoints: ensemble.json, CIs in metrics.json, predict scores the ensemble', () => {
+    const out = join(root, 'ordinal');
+    const t = wsi(
+      'train',
+      '--manifest',
+      manifest,
+      '--features',
+      feats,
+      '--model',
+      'clam-sb',
+      '--task',
+      'ordinal',
+      '--out',
+      out,
+      '--folds',
+      '2',
+      '--epochs',
+      '6',
+      '--top-k',
+      '2',
+      '--max-patches',
+      '10',
+      '--balanced-sampling',
+      '--bootstrap',
+      '100',
+      '--json',
+    );
+    expect(t.code, t.stderr).toBe(0);
+    const metrics = JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8'));
+    expect(metrics.model).toBe('clam-sb');
+    expect(metrics.ci95.kappa).toHaveLength(2);
+    expect(metrics.ensemble.folds).toHaveLength(2);
+    const ens = JSON.parse(readFileSync(join(out, 'ensemble.json'), 'utf8'));
+    expect(ens.members).toHaveLength(4);
+    const preds = join(root, 'ordinal.csv');
+    const pm = join(root, 'ordinal-metrics.json');
+    const p = wsi(
+      'predict',
+      '--model',
+      out,
+      '--manifest',
+      manifest,
+      '--features',
+      feats,
+      '--out',
+      preds,
+      '--metrics',
+      pm,
+    );
+    expect(p.code, p.stderr).toBe(0);
+    expect(readFileSync(preds, 'utf8').split('\n')[0]).toBe('bag_id,pred,prob_0,prob_1');
+    const scored = JSON.parse(readFileSync(pm, 'utf8'));
+    expect(scored.members).toHaveLength(4);
+    expect(scored.ensemble).toHaveProperty('balanced_accuracy');
+  });
+
   it('bad flags are usage errors; bad data are typed errors before training', () => {
     expect(
       wsi('train', '--manifest', manifest, '--features', feats, '--task', 'regressionish', '--out', join(root, 'x'))

@@ -1,5 +1,5 @@
 /**
- * Typed errors shared by every @wsi package.
+ * Typed errors shared by every `@wsi` package.
  *
  * Every failure a caller can act on is a {@link WsiError} with a machine-readable {@link WsiErrorCode}.
  * Use {@link isWsiError} rather than `instanceof`: it also recognises errors thrown by another copy of
@@ -16,7 +16,14 @@
  * ```
  */
 
-/** What went wrong, as a caller would branch on it. */
+/**
+ * What went wrong, as a caller would branch on it.
+ *
+ * @example
+ * ```ts
+ * const code: WsiErrorCode = isWsiError(err) ? err.code : 'Io';
+ * ```
+ */
 export type WsiErrorCode =
   /** The bytes are not a format we read (or a feature of it we do not support). */
   | 'UnsupportedFormat'
@@ -33,7 +40,14 @@ export type WsiErrorCode =
   /** The operation was cancelled through an `AbortSignal`. */
   | 'Aborted';
 
-/** All codes, for validation and documentation. */
+/**
+ * All codes, for validation and documentation.
+ *
+ * @example
+ * ```ts
+ * WSI_ERROR_CODES.includes('NotFound'); // true
+ * ```
+ */
 export const WSI_ERROR_CODES: readonly WsiErrorCode[] = [
   'UnsupportedFormat',
   'CorruptFile',
@@ -46,7 +60,14 @@ export const WSI_ERROR_CODES: readonly WsiErrorCode[] = [
 
 const BRAND = Symbol.for('@wsi/core/WsiError');
 
-/** Options accepted by the {@link WsiError} constructor. */
+/**
+ * Options accepted by the {@link WsiError} constructor.
+ *
+ * @example
+ * ```ts
+ * throw new WsiError('CorruptFile', 'tile 3 is truncated', { cause: err, details: { tile: 3 } } satisfies WsiErrorOptions);
+ * ```
+ */
 export interface WsiErrorOptions {
   /** The lower-level error that caused this one. */
   cause?: unknown;
@@ -55,7 +76,7 @@ export interface WsiErrorOptions {
 }
 
 /**
- * The one error class of @wsi.
+ * The one error class of `@wsi`.
  *
  * @example
  * ```ts

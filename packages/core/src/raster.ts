@@ -1,9 +1,24 @@
 import { WsiError } from './errors.js';
 
-/** Pixel data types a {@link Raster} can hold. */
+/**
+ * Pixel data types a {@link Raster} can hold.
+ *
+ * @example
+ * ```ts
+ * const dtype: RasterDtype = 'uint16';
+ * const r = createRaster(64, 64, 1, dtype);
+ * ```
+ */
 export type RasterDtype = 'uint8' | 'uint16' | 'float32';
 
-/** The typed array behind each dtype. */
+/**
+ * The typed array behind each dtype.
+ *
+ * @example
+ * ```ts
+ * const data: RasterArrays['uint16'] = new Uint16Array(64 * 64);
+ * ```
+ */
 export interface RasterArrays {
   uint8: Uint8Array;
   uint16: Uint16Array;
@@ -30,7 +45,14 @@ export interface Raster<D extends RasterDtype = RasterDtype> {
   data: RasterArrays[D];
 }
 
-/** Largest raster we allocate without an explicit opt-in (pixels × channels). 2^31 − 1 bytes for uint8. */
+/**
+ * Largest raster we allocate without an explicit opt-in (pixels × channels). 2^31 − 1 bytes for uint8.
+ *
+ * @example
+ * ```ts
+ * if (w * h * 4 > MAX_RASTER_ELEMENTS) console.log('read this region in pieces');
+ * ```
+ */
 export const MAX_RASTER_ELEMENTS = 2 ** 31 - 1;
 
 /**

@@ -51,7 +51,15 @@ export class Registry<K, V> {
   }
 }
 
-/** What a format module sees when asked whether it reads a source. */
+/**
+ * What a format module sees when asked whether it reads a source.
+ *
+ * @example
+ * ```ts
+ * const probe: FormatProbe = { head: await source.read(0, 4096), source, location: 'slide.svs' };
+ * const slide = await slideFormats.open(probe);
+ * ```
+ */
 export interface FormatProbe {
   /** The first bytes of the source (up to 64 KiB, fewer for small files). */
   head: Uint8Array;
@@ -65,6 +73,16 @@ export interface FormatProbe {
  * A file format that can be detected by content and opened.
  *
  * @typeParam T What opening yields (a `Slide`, an annotation set…).
+ *
+ * @example
+ * ```ts
+ * const myFormat: FormatModule<Slide> = {
+ *   id: 'my-format',
+ *   priority: 10,
+ *   detect: ({ head }) => head[0] === 0x4d,
+ *   open: async ({ source }) => openMySlide(source),
+ * };
+ * ```
  */
 export interface FormatModule<T, O = unknown> {
   /** A stable id (`aperio`, `generic-tiff`, `ndpi`…). */

@@ -1,5 +1,5 @@
 /**
- * The @wsi release this build belongs to, written into every file we produce (`wsi_version`).
+ * The `@wsi` release this build belongs to, written into every file we produce (`wsi_version`).
  * Kept in step with package.json by a test.
  *
  * @example

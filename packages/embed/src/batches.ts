@@ -33,7 +33,15 @@ export interface BatchRunOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
-/** The regions of a coords grid: `patchSize` pixels at `patchLevel`, from level-0 corners. */
+/**
+ * The regions of a coords grid: `patchSize` pixels at `patchLevel`, from level-0 corners.
+ *
+ * @example
+ * ```ts
+ * const regions = patchRegions(coordsFile.coords, coordsFile.meta);
+ * for await (const r of slide.readRegions(regions)) use(r);
+ * ```
+ */
 export function patchRegions(coords: Int32Array, meta: PatchGridMeta): Region[] {
   const out: Region[] = [];
   for (let i = 0; i < coords.length; i += 2) {

@@ -3,15 +3,23 @@
  * before any slide is read.
  */
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { basename, dirname, extname, join } from 'node:path';
+import { basename, dirname, extname, join, resolve } from 'node:path';
 import { WsiError } from '@wsi/core';
 import * as ort from 'onnxruntime-node';
 import { buildDefaultEncoder, DEFAULT_PRESET } from './default-encoder.js';
 import { type EncoderPreset, getPreset, IMAGENET_MEAN, IMAGENET_STD } from './presets.js';
 
-/** Where inference runs. */
+/**
+ * Where inference runs.
+ *
+ * @example
+ * ```ts
+ * const device: Device = hasCudaProvider() ? 'cuda' : 'cpu';
+ * const enc = await loadEncoder({ model: 'uni.onnx', preset: 'uni_v1', device });
+ * ```
+ */
 export type Device = 'cpu' | 'cuda';
 
 /**
@@ -110,7 +118,7 @@ function postProcess(out: ort.Tensor, preset: EncoderPreset, n: number): Float32
 }
 
 async function createSession(
-  bytes: Uint8Array,
+  model: Uint8Array | string,
   what: string,
   device: Device,
   threads?: number,
@@ -127,7 +135,10 @@ async function createSession(
     ...(threads === undefined ? {} : { intraOpNumThreads: threads, interOpNumThreads: 1 }),
   };
   try {
-    return await ort.InferenceSession.create(bytes, opts);
+    // a path lets onnxruntime map the file itself: models over 2 GiB, and ones with external data beside them
+    return typeof model === 'string'
+      ? await ort.InferenceSession.create(model, opts)
+      : await ort.InferenceSession.create(model, opts);
   } catch (err) {
     throw new WsiError('CorruptFile', `${what} is not a loadable ONNX model: ${(err as Error).message}`, {
       cause: err,
@@ -163,17 +174,25 @@ export async function loadEncoder(options: EncoderOptions): Promise<Encoder> {
     : options.preset === undefined
       ? undefined
       : getPreset(options.preset);
-  let bytes: Uint8Array;
-  if (isDefault) bytes = buildDefaultEncoder();
-  else {
+  // the model file is given to onnxruntime by path (not read into a buffer): a single read would cap it at 2 GiB,
+  // and models exported with external data (`model.onnx` + `model.onnx.data`) need their folder
+  let model: Uint8Array | string;
+  let modelBytes: number;
+  if (isDefault) {
+    model = buildDefaultEncoder();
+    modelBytes = model.length;
+  } else {
     try {
-      bytes = await readFile(options.model);
+      const st = await stat(options.model);
+      if (!st.isFile()) throw new Error('not a file');
+      modelBytes = st.size;
+      model = resolve(options.model);
     } catch (err) {
       throw new WsiError('NotFound', `model file ${options.model} cannot be read`, { cause: err });
     }
   }
   const what = isDefault ? 'the default encoder' : options.model;
-  const session = await createSession(bytes, what, device, options.threads);
+  const session = await createSession(model, what, device, options.threads);
   try {
     const inputName = session.inputNames[0];
     const meta = session.inputMetadata[0];
@@ -255,7 +274,7 @@ export async function loadEncoder(options: EncoderOptions): Promise<Encoder> {
       dim,
       inputName,
       outputName,
-      modelKey: isDefault ? `default:${bytes.length}` : `${basename(options.model)}:${bytes.length}`,
+      modelKey: isDefault ? `default:${modelBytes}` : `${basename(options.model)}:${modelBytes}`,
       run,
       close: () => session.release(),
     };

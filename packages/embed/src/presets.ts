@@ -4,13 +4,41 @@
  */
 import { WsiError } from '@wsi/core';
 
-/** Per-channel normalisation constants. */
+/**
+ * Per-channel normalisation constants.
+ *
+ * @example
+ * ```ts
+ * const normalised = (pixel / 255 - IMAGENET_MEAN[0]) / IMAGENET_STD[0]; // the red channel
+ * ```
+ */
 export const IMAGENET_MEAN: readonly [number, number, number] = [0.485, 0.456, 0.406];
-/** ImageNet standard deviations. */
+/**
+ * ImageNet standard deviations.
+ *
+ * @example
+ * ```ts
+ * const normalised = (pixel / 255 - IMAGENET_MEAN[0]) / IMAGENET_STD[0]; // the red channel
+ * ```
+ */
 export const IMAGENET_STD: readonly [number, number, number] = [0.229, 0.224, 0.225];
-/** OpenAI CLIP means (CONCH). */
+/**
+ * OpenAI CLIP means (CONCH).
+ *
+ * @example
+ * ```ts
+ * getPreset('conch_v1').mean === CLIP_MEAN; // true
+ * ```
+ */
 export const CLIP_MEAN: readonly [number, number, number] = [0.48145466, 0.4578275, 0.40821073];
-/** OpenAI CLIP standard deviations (CONCH). */
+/**
+ * OpenAI CLIP standard deviations (CONCH).
+ *
+ * @example
+ * ```ts
+ * getPreset('conch_v1').std === CLIP_STD; // true
+ * ```
+ */
 export const CLIP_STD: readonly [number, number, number] = [0.26862954, 0.26130258, 0.27577711];
 const HOPTIMUS_MEAN: readonly [number, number, number] = [0.707223, 0.578729, 0.703617];
 const HOPTIMUS_STD: readonly [number, number, number] = [0.211883, 0.230117, 0.177517];
@@ -18,6 +46,11 @@ const HOPTIMUS_STD: readonly [number, number, number] = [0.211883, 0.230117, 0.1
 /**
  * Post-processing of the model output: `none` takes it as is ([N, D]); `cls` takes token 0 of [N, T, C];
  * `cls_mean` concatenates token 0 with the mean of tokens `tokenStart…` (Virchow2: CLS ⊕ mean of patch tokens).
+ *
+ * @example
+ * ```ts
+ * const post: PostProcess = getPreset('virchow2').post; // { kind: 'cls_mean', tokenStart: 5 }
+ * ```
  */
 export type PostProcess = { kind: 'none' } | { kind: 'cls' } | { kind: 'cls_mean'; tokenStart: number };
 
@@ -113,7 +146,8 @@ export const PRESETS: Readonly<Record<string, EncoderPreset>> = {
  * ```
  */
 export function getPreset(id: string): EncoderPreset {
-  const p = PRESETS[id];
+  // own keys only: '__proto__', 'constructor' or 'toString' are not presets
+  const p = Object.hasOwn(PRESETS, id) ? PRESETS[id] : undefined;
   if (p === undefined) {
     throw new WsiError('InvalidArgument', `unknown encoder preset '${id}' (known: ${Object.keys(PRESETS).join(', ')})`);
   }

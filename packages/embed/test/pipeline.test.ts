@@ -181,6 +181,35 @@ print(json.dumps({'keys': sorted(f.keys()), 'fs': list(f['features'].shape), 'fd
   });
 });
 
+describe.skipIf(!haveResnet || !hasPythonModules(['onnx']))('models saved with external data', () => {
+  it('loads model.onnx + model.onnx.data by path and gives the same features as the single-file model', async () => {
+    const ext = join(dir, 'ext', 'model.onnx');
+    await mkdir(dirname(ext), { recursive: true });
+    runPythonJson(
+      `import sys, json, onnx
+m = onnx.load(sys.argv[1])
+onnx.save_model(m, sys.argv[2], save_as_external_data=True, all_tensors_to_one_file=True, location='model.onnx.data', size_threshold=1024)
+print(json.dumps(1))`,
+      [RESNET as string, ext],
+    );
+    expect(existsSync(`${ext}.data`)).toBe(true);
+    const a = await loadEncoder({ model: RESNET as string, preset: 'resnet50', threads: 2 });
+    const b = await loadEncoder({ model: ext, preset: 'resnet50', threads: 2 });
+    try {
+      const batch = new Float32Array(2 * 3 * 224 * 224).map((_, i) => Math.sin(i * 0.001));
+      const fa = await a.run(batch, 2);
+      const fb = await b.run(batch, 2);
+      expect(fb.length).toBe(fa.length);
+      let max = 0;
+      for (let i = 0; i < fa.length; i++) max = Math.max(max, Math.abs((fa[i] as number) - (fb[i] as number)));
+      expect(max).toBe(0);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+});
+
 describe('bad coords files are refused before any work', () => {
   it('another slide by fingerprint, or by dimensions', async () => {
     const enc = await loadEncoder({ model: 'default', threads: 1 });

@@ -38,6 +38,10 @@ describe('presets', () => {
       1024, 2560, 448,
     ]);
     expect(() => getPreset('uni')).toThrow(expect.objectContaining({ code: 'InvalidArgument' }));
+    // found by the fuzzer: inherited keys resolved to Object.prototype instead of failing
+    for (const id of ['__proto__', 'constructor', 'toString']) {
+      expect(() => getPreset(id)).toThrow(expect.objectContaining({ code: 'InvalidArgument' }));
+    }
   });
 });
 

@@ -3,7 +3,7 @@
  * our `wsi` layout, CLAM's or Trident's.
  */
 import { basename, extname } from 'node:path';
-import type { PatchCoords, PatchGridMeta } from '@wsi/core';
+import { type PatchCoords, type PatchGridMeta, WsiError } from '@wsi/core';
 import type { Dataset } from 'h5wasm/node';
 import { AppendableDataset, type RowData } from './appendable.js';
 import { readAttrs, writeAttrs } from './attrs.js';
@@ -11,6 +11,7 @@ import { coordsAttrs, defaultSaveDir, type H5Layout, metaFromCoordsAttrs } from 
 import { H5Writer, withH5Read } from './file.js';
 import type { Provenance, StoredProvenance } from './provenance.js';
 import { readProvenance } from './provenance.js';
+import { checkQcTable, type QcTable, readQcDataset, writeQcDataset } from './qc-dataset.js';
 import { getDataset, readRows, toInt32 } from './read.js';
 
 /**
@@ -30,6 +31,8 @@ export interface CoordsWriteOptions {
   saveDir?: string;
   /** Largest single write in bytes (default 256 MiB). */
   byteBudget?: number;
+  /** Per-patch quality control written as the `qc` dataset (N×K float32, rows aligned with `coords`). */
+  qc?: QcTable;
 }
 
 /**
@@ -44,9 +47,12 @@ export interface CoordsWriteOptions {
  * ```
  */
 export class CoordsWriter {
+  private qcRows: number | undefined;
+
   private constructor(
     private readonly writer: H5Writer,
     private readonly coords: AppendableDataset,
+    private readonly byteBudget: number | undefined,
   ) {}
 
   /**
@@ -72,7 +78,7 @@ export class CoordsWriter {
         ...(options.byteBudget === undefined ? {} : { byteBudget: options.byteBudget }),
       });
       writeAttrs(coords.dataset, attrs);
-      return new CoordsWriter(writer, coords);
+      return new CoordsWriter(writer, coords, options.byteBudget);
     } catch (err) {
       await writer.abort();
       throw err;
@@ -104,8 +110,37 @@ export class CoordsWriter {
     this.coords.append(xy);
   }
 
-  /** Closes the file and moves it into place. */
-  finish(): Promise<void> {
+  /**
+   * Writes the `qc` dataset (once): N×K float32 with its `columns` attribute. {@link CoordsWriter.finish} checks
+   * that N equals the number of coords rows.
+   *
+   * @throws WsiError `InvalidArgument` for a malformed table or a second call.
+   * @example
+   * ```ts
+   * w.writeQc({ columns: ['tissue', 'pen'], data: new Float32Array([0.9, 0, 0.8, 0]) });
+   * ```
+   */
+  writeQc(table: QcTable): void {
+    this.writer.assertOpen();
+    if (this.qcRows !== undefined) throw new WsiError('InvalidArgument', `${this.writer.path}: qc already written`);
+    const rows = checkQcTable(table);
+    writeQcDataset(this.writer.file, table, this.byteBudget);
+    this.qcRows = rows;
+  }
+
+  /**
+   * Closes the file and moves it into place.
+   *
+   * @throws WsiError `InvalidArgument` when a `qc` dataset was written with a row count other than `coords`'.
+   */
+  async finish(): Promise<void> {
+    if (this.qcRows !== undefined && this.qcRows !== this.coords.length) {
+      await this.writer.abort();
+      throw new WsiError(
+        'InvalidArgument',
+        `${this.writer.path}: qc has ${this.qcRows} rows but coords has ${this.coords.length}`,
+      );
+    }
     return this.writer.finish();
   }
 
@@ -127,6 +162,7 @@ export async function writeCoordsFile(path: string, set: PatchCoords, options: C
   const w = await CoordsWriter.create(path, set.meta, options);
   try {
     w.append(set.coords);
+    if (options.qc !== undefined) w.writeQc(options.qc);
     await w.finish();
   } catch (err) {
     await w.abort();
@@ -146,6 +182,8 @@ export interface CoordsFile extends PatchCoords {
   /** Every attribute of the `coords` dataset as stored. */
   attrs: Record<string, ReturnType<typeof readAttrs>[string]>;
   provenance: StoredProvenance;
+  /** The `qc` dataset when the file has one (written by `wsi patch` unless `--no-qc`). */
+  qc?: QcTable;
 }
 
 /**
@@ -178,6 +216,7 @@ export async function readCoordsFile(path: string): Promise<CoordsFile> {
     const attrs = readAttrs(info.dataset as Dataset);
     const meta = metaFromCoordsAttrs(attrs, nameFromPath(path), path);
     const coords = toInt32(readRows(info), info);
-    return { coords, meta, attrs, provenance: readProvenance(file) };
+    const qc = readQcDataset(file, path, coords.length >> 1, fileSize);
+    return { coords, meta, attrs, provenance: readProvenance(file), ...(qc === undefined ? {} : { qc }) };
   });
 }

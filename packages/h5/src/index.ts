@@ -21,6 +21,7 @@ export * from './file.js';
 export * from './inspect.js';
 export * from './patches-file.js';
 export * from './provenance.js';
+export * from './qc-dataset.js';
 export * from './read.js';
 export * from './read-dataset.js';
 export * from './runtime.js';

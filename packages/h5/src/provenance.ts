@@ -1,5 +1,5 @@
 /**
- * Provenance attributes written on the root group of every file @wsi produces.
+ * Provenance attributes written on the root group of every file `@wsi` produces.
  */
 import { WSI_VERSION } from '@wsi/core';
 import type { Group } from 'h5wasm/node';
@@ -23,7 +23,7 @@ export interface Provenance {
 }
 
 /**
- * Provenance as read back from a file (fields absent when the file was not written by @wsi).
+ * Provenance as read back from a file (fields absent when the file was not written by `@wsi`).
  *
  * @example
  * ```ts

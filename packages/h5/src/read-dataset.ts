@@ -6,7 +6,14 @@ import type { H5Dtype } from './dtypes.js';
 import { withH5Read } from './file.js';
 import { getDataset, type ReadArrays, readRows, toInt32 } from './read.js';
 
-/** Options of {@link readDataset}. */
+/**
+ * Options of {@link readDataset}.
+ *
+ * @example
+ * ```ts
+ * const o: ReadDatasetOptions = { rows: [0, 1000] };
+ * ```
+ */
 export interface ReadDatasetOptions {
   /** Row range `[start, end)` along the first dimension (default all). */
   rows?: [number, number];

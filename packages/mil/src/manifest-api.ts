@@ -5,20 +5,30 @@ import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { WsiError } from '@wsi/core';
 import { manifestBags } from './data/manifest-bags.js';
+import { evaluatePredictions, type MetricSet } from './evaluation.js';
+import type { HeadKind, HeadOutput } from './models/heads.js';
+import type { MilModelName } from './models/registry.js';
 import { loadMilModel, predict, resolveModelPaths } from './predict.js';
 import { type MilTask, type TrainOptions, type TrainResult, train } from './train.js';
 
-/** Options of {@link trainFromManifest} (the flags of `wsi train`). */
+/**
+ * Options of {@link trainFromManifest} (the flags of `wsi train`).
+ *
+ * @example
+ * ```ts
+ * const o: TrainFromManifestOptions = { manifest: 'cohort.csv', features: 'feats', out: 'runs/a', task: 'binary', folds: 5 };
+ * ```
+ */
 export interface TrainFromManifestOptions extends Omit<TrainOptions, 'source' | 'out'> {
   /** `--manifest CSV`. */
   manifest: string;
   /** `--features DIR` with `<name>.h5` files. */
   features: string;
-  /** `--out DIR`: `model.onnx` (or `fold-<k>/model.onnx`), `checkpoint.bin`, `metrics.json`. */
+  /** `--out DIR`: `model.onnx` (or `fold-<k>/model.onnx`), `checkpoint.bin`, `metrics.json`, `ensemble.json`. */
   out: string;
-  /** `--model` (only `abmil`). */
-  model?: 'abmil';
-  /** `--task binary|multiclass`. */
+  /** `--model abmil|clam-sb|biopsy-transformer`. */
+  model?: MilModelName;
+  /** `--task binary|multiclass|ordinal|regression`. */
   task: MilTask;
   /** Keep bags in memory up to this many bytes (default 4 GiB); the rest is re-read from disk each epoch. */
   cacheBytes?: number;
@@ -45,24 +55,46 @@ export async function trainFromManifest(o: TrainFromManifestOptions): Promise<Tr
   });
   const { manifest: _m, features: _f, cacheBytes: _c, ...rest } = o;
   const result = await train({ ...rest, source });
-  const header = ['bag_id', 'fold', 'label', 'pred', ...Array.from({ length: result.classes }, (_, c) => `prob_${c}`)];
+  const header = ['bag_id', 'fold', 'label', ...outputColumns(o.task, result.classes)];
   const lines = result.predictions.map((p) => {
     const b = source.bags[p.bag];
-    const pred = p.probs.indexOf(Math.max(...p.probs));
-    return [csvField(b?.id ?? ''), p.fold, b?.label ?? '', pred, ...p.probs.map((x) => x.toPrecision(6))].join(',');
+    return [csvField(b?.id ?? ''), p.fold, b?.label ?? '', ...outputCells(p)].join(',');
   });
   await writeTextAtomic(join(o.out, 'oof_predictions.csv'), `${header.join(',')}\n${lines.join('\n')}\n`);
   return result;
 }
 
-/** Options of {@link predictFromManifest} (the flags of `wsi predict`). */
+/** `pred,prob_0..prob_{C-1}`, or `pred,value` for regression. */
+function outputColumns(task: string, classes: number): string[] {
+  return task === 'regression'
+    ? ['pred', 'value']
+    : ['pred', ...Array.from({ length: classes }, (_, c) => `prob_${c}`)];
+}
+
+function outputCells(p: HeadOutput): (string | number)[] {
+  return p.value !== undefined ? [p.pred, p.value.toPrecision(6)] : [p.pred, ...p.probs.map((x) => x.toPrecision(6))];
+}
+
+/**
+ * Options of {@link predictFromManifest} (the flags of `wsi predict`).
+ *
+ * @example
+ * ```ts
+ * const o: PredictFromManifestOptions = { model: 'runs/a', manifest: 'test.csv', features: 'feats', out: 'preds.csv', attention: 'attn' };
+ * ```
+ */
 export interface PredictFromManifestOptions {
   /** `--model DIR|FILE`: a model file, a training folder (`model.onnx`), or its `fold-<k>` models (averaged). */
   model: string;
   manifest: string;
   features: string;
-  /** `--out FILE.csv`: `bag_id,pred,prob_0..prob_{C-1}`. */
+  /** `--out FILE.csv`: `bag_id,pred,prob_0..prob_{C-1}` (regression: `bag_id,pred,value`). */
   out: string;
+  /**
+   * `--metrics FILE.json`: when the manifest has labels, the metrics of the ensemble and of each member model on
+   * these bags.
+   */
+  metrics?: string;
   /** `--attention DIR`: one `<name>.scores.csv` (`x,y,score`) per slide; needs `coords` in every features file. */
   attention?: string;
   threads?: number;
@@ -89,7 +121,12 @@ async function writeTextAtomic(path: string, text: string): Promise<void> {
  * await predictFromManifest({ model: 'runs/a', manifest: 'test.csv', features: 'feats', out: 'preds.csv', attention: 'attn' });
  * ```
  */
-export async function predictFromManifest(o: PredictFromManifestOptions): Promise<{ bags: number; models: string[] }> {
+export async function predictFromManifest(o: PredictFromManifestOptions): Promise<{
+  bags: number;
+  models: string[];
+  /** With labels in the manifest: the ensemble's metrics and each member's. */
+  metrics?: { ensemble: MetricSet; members: (MetricSet & { model: string })[] };
+}> {
   const paths = await resolveModelPaths(o.model);
   const source = await manifestBags({ manifest: o.manifest, features: o.features, requireLabels: false });
   if (o.attention) {
@@ -106,21 +143,20 @@ export async function predictFromManifest(o: PredictFromManifestOptions): Promis
   const models = await Promise.all(
     paths.map((p) => loadMilModel(p, o.threads === undefined ? {} : { threads: o.threads })),
   );
-  const classes = (models[0] as { classes: number }).classes;
+  const { classes, head, task } = models[0] as { classes: number; head: HeadKind; task: string };
   const rows: string[] = [];
+  const outputs: HeadOutput[] = [];
+  const memberOutputs: HeadOutput[][] = models.map(() => []);
   try {
     await predict({
       models,
       source,
       onBag: async (p, i) => {
         const extra = source.bags[i]?.extra ?? {};
+        outputs.push(p);
+        p.members.forEach((m, k) => memberOutputs[k]?.push(m));
         rows.push(
-          [
-            csvField(p.id),
-            p.pred,
-            ...p.probs.map((x) => x.toPrecision(6)),
-            ...source.extraColumns.map((c) => csvField(extra[c] ?? '')),
-          ].join(','),
+          [csvField(p.id), ...outputCells(p), ...source.extraColumns.map((c) => csvField(extra[c] ?? ''))].join(','),
         );
         if (!o.attention) return;
         const bag = await source.load(i);
@@ -139,12 +175,22 @@ export async function predictFromManifest(o: PredictFromManifestOptions): Promis
   } finally {
     await Promise.all(models.map((m) => m.session.release()));
   }
-  const header = [
-    'bag_id',
-    'pred',
-    ...Array.from({ length: classes }, (_, c) => `prob_${c}`),
-    ...source.extraColumns.map(csvField),
-  ];
+  const header = ['bag_id', ...outputColumns(task, classes), ...source.extraColumns.map(csvField)];
   await writeTextAtomic(o.out, `${header.join(',')}\n${rows.join('\n')}\n`);
-  return { bags: rows.length, models: paths };
+  const labels = source.bags.map((b) => b.label);
+  if (!labels.every((l): l is number => l !== undefined && l < classes)) return { bags: rows.length, models: paths };
+  const metrics = {
+    ensemble: evaluatePredictions(outputs, labels, head, classes),
+    members: memberOutputs.map((m, k) => ({
+      model: paths[k] as string,
+      ...evaluatePredictions(m, labels, head, classes),
+    })),
+  };
+  if (o.metrics) {
+    await writeTextAtomic(
+      o.metrics,
+      `${JSON.stringify({ task, classes, bags: rows.length, ...metrics }, (_, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2)}\n`,
+    );
+  }
+  return { bags: rows.length, models: paths, metrics };
 }

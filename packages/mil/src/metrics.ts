@@ -50,7 +50,14 @@ export function rocAuc(scores: readonly number[], positive: readonly boolean[]):
   return (rankSum - (nPos * (nPos + 1)) / 2) / (nPos * nNeg);
 }
 
-/** Metrics of one evaluation. */
+/**
+ * Metrics of one evaluation.
+ *
+ * @example
+ * ```ts
+ * const { auc, accuracy }: ClassificationMetrics = classificationMetrics([[0.2, 0.8], [0.9, 0.1]], [1, 0]);
+ * ```
+ */
 export interface ClassificationMetrics {
   /** Binary AUC (class 1), or the macro one-vs-rest AUC over classes present. */
   auc: number;

@@ -24,7 +24,14 @@ import type {
  */
 export const DEFAULT_OPSET = 18;
 
-/** Options of {@link GraphBuilder.build}. */
+/**
+ * Options of {@link GraphBuilder.build}.
+ *
+ * @example
+ * ```ts
+ * const model = b.build({ metadata: { 'wsi.model': 'abmil' }, opsets: [{ domain: '', version: 17 }] } satisfies BuildOptions);
+ * ```
+ */
 export interface BuildOptions {
   /** Operator sets (default: the ONNX domain at {@link DEFAULT_OPSET}). */
   opsets?: OpsetImport[];

@@ -20,16 +20,46 @@ export const DataType = {
   double: 11,
 } as const;
 
-/** Element type names accepted by the builder. */
+/**
+ * Element type names accepted by the builder.
+ *
+ * @example
+ * ```ts
+ * const t: ElemType = 'float';
+ * b.input('x', t, ['N', 1024]);
+ * ```
+ */
 export type ElemType = keyof typeof DataType;
 
-/** A dimension: a fixed size, or a symbolic name such as `'N'` (a dynamic axis). */
+/**
+ * A dimension: a fixed size, or a symbolic name such as `'N'` (a dynamic axis).
+ *
+ * @example
+ * ```ts
+ * const shape: Dim[] = ['N', 3, 224, 224]; // a dynamic batch axis
+ * ```
+ */
 export type Dim = number | string;
 
-/** Tensor data for initializers and constants. */
+/**
+ * Tensor data for initializers and constants.
+ *
+ * @example
+ * ```ts
+ * const w: TensorData = new Float32Array(1024 * 2);
+ * b.initializer('w', w, [1024, 2]);
+ * ```
+ */
 export type TensorData = Float32Array | Float64Array | Int32Array | BigInt64Array | Uint8Array | Int8Array;
 
-/** A named constant tensor (an initializer). */
+/**
+ * A named constant tensor (an initializer).
+ *
+ * @example
+ * ```ts
+ * const bias: TensorSpec = { name: 'b', type: 'float', dims: [2], data: new Float32Array([0.1, -0.1]) };
+ * ```
+ */
 export interface TensorSpec {
   name: string;
   type: ElemType;
@@ -37,14 +67,28 @@ export interface TensorSpec {
   data: TensorData;
 }
 
-/** A graph input or output. */
+/**
+ * A graph input or output.
+ *
+ * @example
+ * ```ts
+ * const input: ValueSpec = { name: 'features', type: 'float', dims: ['N', 1024] };
+ * ```
+ */
 export interface ValueSpec {
   name: string;
   type: ElemType;
   dims: Dim[];
 }
 
-/** Attribute values: numbers are written as INT when integral and `int` is asked, else FLOAT. */
+/**
+ * Attribute values: numbers are written as INT when integral and `int` is asked, else FLOAT.
+ *
+ * @example
+ * ```ts
+ * const alpha: AttrValue = attr.float(0.5); // { kind: 'float', value: 0.5 }
+ * ```
+ */
 export type AttrValue =
   | { kind: 'int'; value: number }
   | { kind: 'float'; value: number }
@@ -53,7 +97,14 @@ export type AttrValue =
   | { kind: 'string'; value: string }
   | { kind: 'tensor'; value: TensorSpec };
 
-/** One operator application. */
+/**
+ * One operator application.
+ *
+ * @example
+ * ```ts
+ * const relu: NodeSpec = { opType: 'Relu', inputs: ['x'], outputs: ['y'], attrs: {}, name: 'relu0', domain: '' };
+ * ```
+ */
 export interface NodeSpec {
   opType: string;
   inputs: string[];
@@ -63,13 +114,28 @@ export interface NodeSpec {
   domain: string;
 }
 
-/** An operator set the model imports (`domain` `''` is the default ONNX domain). */
+/**
+ * An operator set the model imports (`domain` `''` is the default ONNX domain).
+ *
+ * @example
+ * ```ts
+ * const onnxOpset: OpsetImport = { domain: '', version: 18 };
+ * ```
+ */
 export interface OpsetImport {
   domain: string;
   version: number;
 }
 
-/** Everything needed to write a `.onnx` file. */
+/**
+ * Everything needed to write a `.onnx` file.
+ *
+ * @example
+ * ```ts
+ * const spec: ModelSpec = builder.build();
+ * const bytes = encodeModel(spec);
+ * ```
+ */
 export interface ModelSpec {
   graphName: string;
   inputs: ValueSpec[];

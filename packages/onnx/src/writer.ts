@@ -89,7 +89,15 @@ export function encodeModel(spec: ModelSpec): Uint8Array {
   return type.encode(type.fromObject(msg)).finish();
 }
 
-/** A decoded model as plain data (int64 fields as numbers, bytes as Uint8Array). */
+/**
+ * A decoded model as plain data (int64 fields as numbers, bytes as Uint8Array).
+ *
+ * @example
+ * ```ts
+ * const m: DecodedModel = decodeModel(await readFile('model.onnx'));
+ * console.log(m.opsets, m.inputs.map((i) => i.dims), m.metadata);
+ * ```
+ */
 export interface DecodedModel {
   irVersion: number;
   producerName: string;

@@ -13,12 +13,13 @@ import {
   slideName,
   WsiError,
 } from '@wsi/core';
-import { H5_LAYOUTS, type H5Layout, writeCoordsFile } from '@wsi/h5';
+import { H5_LAYOUTS, type H5Layout, type QcTable, writeCoordsFile } from '@wsi/h5';
 import { openSlide } from '@wsi/reader';
 import { type Patch, type PatchWriteOptions, streamPatches, writePatchesH5, writePatchImages } from './extract.js';
 import { type AcceptRule, tissueGrid } from './grid.js';
 import { tissueGeoJson, writeMaskPng, writeOverlayPng, writeTextAtomic } from './outputs.js';
 import { type PresetName, type SegmentationParams, segmentationParams } from './presets.js';
+import { computePatchQc, type PatchQcOptions } from './qc/slide-qc.js';
 import { type PatchPlan, type PatchResolution, resolvePatchPlan } from './resolution.js';
 import { segmentTissue, type TissueSegmentation } from './segment.js';
 
@@ -40,6 +41,11 @@ export interface PatchGeneratorOptions extends Partial<PatchResolution> {
   layout?: H5Layout;
   /** Patch reads in flight (default 8). */
   concurrency?: number;
+  /**
+   * Per-patch quality control stored as the `qc` dataset of the coords file by {@link PatchGenerator.run}
+   * (default true; `false` skips it, options tune the QC read and the `flags` thresholds).
+   */
+  qc?: boolean | PatchQcOptions;
 }
 
 /**
@@ -61,7 +67,9 @@ export interface PatchRunResult {
   maskPath: string;
   overlayPath: string;
   meta: PatchGridMeta;
-  seconds: { segment: number; grid: number; write: number };
+  /** QC summary when QC ran: the level and side it read, and how many patches have a non-zero `flags`. */
+  qc?: { level: number; side: number; flagged: number };
+  seconds: { segment: number; grid: number; qc: number; write: number };
 }
 
 /**
@@ -95,6 +103,14 @@ export function layoutPaths(
     coords: join(dir, 'patches', `${name}.h5`),
     segmentation: join(dir, layout === 'clam' ? 'masks' : 'segmentation'),
   };
+}
+
+function qcSummary(qc: QcTable): { level: number; side: number; flagged: number } {
+  const k = qc.columns.length;
+  const f = qc.columns.indexOf('flags');
+  let flagged = 0;
+  for (let o = f; o < qc.data.length; o += k) if ((qc.data[o] as number) !== 0) flagged++;
+  return { level: Number(qc.attrs?.qc_level ?? 0), side: Number(qc.attrs?.qc_side ?? 0), flagged };
 }
 
 async function withSlide<T>(slide: Slide | string, fn: (s: Slide) => Promise<T>): Promise<T> {
@@ -212,12 +228,30 @@ export class PatchGenerator {
     return out;
   }
 
-  /** Writes the coords file of a set at `path` in the generator's layout. */
-  async writeCoords(set: PatchCoords, path: string, fingerprint = ''): Promise<void> {
+  /**
+   * Per-patch quality control of a set (see {@link computePatchQc}), with the generator's `qc` options.
+   *
+   * @example
+   * ```ts
+   * const qc = await gen.qc(slide, set);
+   * ```
+   */
+  qc(slide: Slide, set: PatchCoords, signal?: AbortSignal): Promise<QcTable> {
+    const o = typeof this.options.qc === 'object' ? this.options.qc : {};
+    return computePatchQc(slide, set, {
+      concurrency: this.options.concurrency ?? 8,
+      ...o,
+      ...(signal ? { signal } : {}),
+    });
+  }
+
+  /** Writes the coords file of a set (and its `qc` dataset when given) at `path` in the generator's layout. */
+  async writeCoords(set: PatchCoords, path: string, fingerprint = '', qc?: QcTable): Promise<void> {
     await mkdir(dirname(path), { recursive: true });
     await writeCoordsFile(path, set, {
       layout: this.options.layout ?? 'wsi',
       provenance: { params: this.provenanceParams(), slideFingerprint: fingerprint },
+      ...(qc === undefined ? {} : { qc }),
     });
   }
 
@@ -250,6 +284,7 @@ export class PatchGenerator {
       minTissueFraction: this.options.minTissueFraction ?? 0,
       origin: this.options.origin ?? 'contour',
       layout: this.options.layout ?? 'wsi',
+      qc: this.options.qc === false ? false : typeof this.options.qc === 'object' ? this.options.qc : true,
     };
   }
 
@@ -274,6 +309,8 @@ export class PatchGenerator {
       const t1 = performance.now();
       const set = await this.grid(slide, name, seg);
       const t2 = performance.now();
+      const qc = this.options.qc === false ? undefined : await this.qc(slide, set, options.signal);
+      const tq = performance.now();
       const paths = layoutPaths(dir, name, this.options.layout ?? 'wsi', set.meta);
       const segFiles = await this.writeSegmentation(seg, paths.segmentation, name, set);
       let fingerprint = '';
@@ -287,7 +324,7 @@ export class PatchGenerator {
       } catch {
         fingerprint = '';
       }
-      await this.writeCoords(set, paths.coords, fingerprint);
+      await this.writeCoords(set, paths.coords, fingerprint, qc);
       const t3 = performance.now();
       const count = set.coords.length >> 1;
       if (count === 0) {
@@ -306,7 +343,13 @@ export class PatchGenerator {
         maskPath: segFiles.mask,
         overlayPath: segFiles.overlay,
         meta: set.meta,
-        seconds: { segment: (t1 - t0) / 1000, grid: (t2 - t1) / 1000, write: (t3 - t2) / 1000 },
+        ...(qc === undefined ? {} : { qc: qcSummary(qc) }),
+        seconds: {
+          segment: (t1 - t0) / 1000,
+          grid: (t2 - t1) / 1000,
+          qc: (tq - t2) / 1000,
+          write: (t3 - tq) / 1000,
+        },
       };
     });
   }

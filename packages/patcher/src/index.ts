@@ -12,6 +12,7 @@
  */
 export const PACKAGE_NAME = '@wsi/patcher';
 export * from './contours.js';
+export * from './dataset/index.js';
 export * from './extract.js';
 export * from './generator.js';
 export * from './grid.js';
@@ -19,5 +20,7 @@ export * from './image-ops.js';
 export * from './outputs.js';
 export * from './polygon.js';
 export * from './presets.js';
+export * from './qc/index.js';
 export * from './resolution.js';
 export * from './segment.js';
+export * from './stain/index.js';

@@ -73,7 +73,8 @@ export function segmentationParams(
   preset: PresetName | string = 'clam-default',
   overrides: Partial<SegmentationParams> = {},
 ): SegmentationParams {
-  const p = PRESETS[preset as PresetName];
+  // own keys only: 'toString' or '__proto__' are not presets
+  const p = Object.hasOwn(PRESETS, preset) ? PRESETS[preset as PresetName] : undefined;
   if (!p)
     throw new WsiError('InvalidArgument', `unknown preset '${preset}' (one of ${Object.keys(PRESETS).join(', ')})`);
   const out: SegmentationParams = { ...p };

@@ -372,6 +372,9 @@ describe('bad input and edge cases', () => {
 
   it('invalid parameters are typed errors', async () => {
     await expectCode(() => segmentationParams('nope'), 'InvalidArgument');
+    // found by the fuzzer: inherited keys ('toString', '__proto__') were taken for presets
+    expect(() => segmentationParams('toString')).toThrow(/unknown preset 'toString'/);
+    expect(() => segmentationParams('__proto__')).toThrow(/unknown preset '__proto__'/);
     await expectCode(() => segmentationParams('tcga', { mthresh: 4 }), 'InvalidArgument');
     await expectCode(() => segmentationParams('tcga', { aT: -1 }), 'InvalidArgument');
     await expectCode(() => new PatchGenerator({ patchSize: 0 }), 'InvalidArgument');

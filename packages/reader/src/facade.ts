@@ -7,7 +7,14 @@ import { type OpenedSlide, type OpenSlideOptions, openSlide } from './open.js';
 import { readLevel } from './read.js';
 import { TileCache } from './slide/tile-cache.js';
 
-/** Options of {@link SlideReader}. */
+/**
+ * Options of {@link SlideReader}.
+ *
+ * @example
+ * ```ts
+ * const reader = new SlideReader({ maxOpenSlides: 8, tileCacheBytes: 256 << 20 } satisfies SlideReaderOptions);
+ * ```
+ */
 export interface SlideReaderOptions extends Omit<OpenSlideOptions, 'cache'> {
   /** Slides kept open (least recently used closed first). Default 8. */
   maxOpenSlides?: number;

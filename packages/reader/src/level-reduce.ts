@@ -4,8 +4,10 @@
  */
 import { createRaster, type Raster, type Slide, type SlideReadOptions, WsiError } from '@wsi/core';
 
-/** Level pixels read per chunk, at most (about 4 Mpx, 16 MiB of RGBA). */
+/** Side of the chunks read (about 4 Mpx, 16 MiB of RGBA), unless the level's tiles are larger. */
 const CHUNK_SIDE = 2048;
+/** Largest chunk that covers a whole big tile (32 Mpx, 128 MiB of RGBA). */
+const MAX_CHUNK_PIXELS = 32 * 1024 * 1024;
 /** Largest shrink factor: a bigger one would need a chunk of more than CHUNK_SIDE² pixels per output pixel. */
 export const MAX_REDUCE_FACTOR = CHUNK_SIDE;
 
@@ -34,14 +36,23 @@ export async function reduceLevel(
   }
   const ow = Math.ceil(l.width / factor);
   const oh = Math.ceil(l.height / factor);
-  const step = factor * Math.max(1, Math.floor(CHUNK_SIDE / factor));
+  // Chunks cover whole tiles when tiles are larger than CHUNK_SIDE (an NDPI page stored as one JPEG, a level with
+  // one huge tile): otherwise every chunk would decode the same tile again. Past MAX_CHUNK_PIXELS, smaller chunks.
+  const wholeTiles =
+    (l.tileWidth > CHUNK_SIDE || l.tileHeight > CHUNK_SIDE) && l.tileWidth * l.tileHeight <= MAX_CHUNK_PIXELS;
+  const side = (tile: number) =>
+    wholeTiles && tile > CHUNK_SIDE
+      ? factor * Math.ceil(tile / factor)
+      : factor * Math.max(1, Math.floor(CHUNK_SIDE / factor));
+  const stepX = side(l.tileWidth);
+  const stepY = side(l.tileHeight);
   let out: Raster | undefined;
   let sums = new Float64Array(0);
   let counts = new Uint32Array(0);
-  for (let cy = 0; cy < l.height; cy += step) {
-    const chH = Math.min(step, l.height - cy);
-    for (let cx = 0; cx < l.width; cx += step) {
-      const chW = Math.min(step, l.width - cx);
+  for (let cy = 0; cy < l.height; cy += stepY) {
+    const chH = Math.min(stepY, l.height - cy);
+    for (let cx = 0; cx < l.width; cx += stepX) {
+      const chW = Math.min(stepX, l.width - cx);
       const r = await slide.readRegion(
         { x: Math.round(cx * l.downsample), y: Math.round(cy * l.downsample), level, width: chW, height: chH },
         options,

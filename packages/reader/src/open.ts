@@ -16,7 +16,14 @@ import type { MiraxSlide } from './formats/mirax/mirax-slide.js';
 import type { TiffSlide, TiffSlideOptions } from './slide/tiff-slide.js';
 import type { TiledSlide } from './slide/tiled-slide.js';
 
-/** Options of {@link openSlide}. */
+/**
+ * Options of {@link openSlide}.
+ *
+ * @example
+ * ```ts
+ * const slide = await openSlide('https://host/a.svs', { source: { headers: { authorization: 'Bearer …' } }, cacheBytes: 128 << 20 } satisfies OpenSlideOptions);
+ * ```
+ */
 export interface OpenSlideOptions extends TiffSlideOptions {
   /** Byte-source options (HTTP retries, headers, block cache) passed to core's `openByteSource`. */
   source?: OpenByteSourceOptions;

@@ -7,13 +7,28 @@ import { MAX_REDUCE_FACTOR, reduceLevel } from './level-reduce.js';
 import { resizeRaster } from './resize.js';
 import { type BackgroundColor, compositeOnto, parseBackground } from './slide/background.js';
 
-/** Default pixel budget of {@link readLevel}: 64 Mpx (256 MiB of RGBA). */
+/**
+ * Default pixel budget of {@link readLevel}: 64 Mpx (256 MiB of RGBA).
+ *
+ * @example
+ * ```ts
+ * const whole = await readLevel(slide, 2, { maxPixels: 4 * DEFAULT_LEVEL_PIXEL_BUDGET }); // allow 256 Mpx
+ * ```
+ */
 export const DEFAULT_LEVEL_PIXEL_BUDGET = 64 * 1024 * 1024;
 
 /** Levels up to this many pixels (16 Mpx) are read whole for a thumbnail; larger ones are reduced in chunks. */
 const THUMBNAIL_DIRECT_PIXELS = 16 * 1024 * 1024;
 
-/** A region at a resolution: `x`, `y` in level-0 pixels; `width`, `height` are the output size. */
+/**
+ * A region at a resolution: `x`, `y` in level-0 pixels; `width`, `height` are the output size.
+ *
+ * @example
+ * ```ts
+ * const req: ReadRequest = { x: 4096, y: 2048, width: 224, height: 224, mpp: 0.5, background: '#ffffff' };
+ * const patch = await read(slide, req);
+ * ```
+ */
 export interface ReadRequest extends SlideReadOptions {
   x: number;
   y: number;

@@ -6,15 +6,17 @@ import { reduceLevel } from '../src/level-reduce.js';
 import { thumbnail } from '../src/read.js';
 
 /** A one-level slide whose pixel (x, y) is (x mod 256, y mod 256, 100, 255); records the largest region read. */
-function bigSlide(width: number, height: number): Slide & { largest: number } {
+function bigSlide(width: number, height: number, tile = 256): Slide & { largest: number; reads: number } {
   const s = {
     format: 'generic-tiff',
-    levels: [{ width, height, downsample: 1, tileWidth: 256, tileHeight: 256 }],
+    levels: [{ width, height, downsample: 1, tileWidth: tile, tileHeight: tile }],
     properties: {},
     associatedImages: [],
     largest: 0,
+    reads: 0,
     async readRegion(r: Region): Promise<Raster> {
       s.largest = Math.max(s.largest, r.width * r.height);
+      s.reads++;
       const out = createRaster(r.width, r.height, 4);
       for (let y = 0; y < r.height; y++) {
         for (let x = 0; x < r.width; x++) {
@@ -47,6 +49,13 @@ describe('thumbnail of a huge level', () => {
     let red = 0;
     for (let i = 0; i < t.width * t.height; i++) red += t.data[i * 4] as number;
     expect(red / (t.width * t.height)).toBeCloseTo(127.5, -1);
+  });
+
+  it('reads a level made of one big tile in one chunk (an NDPI page without usable restart markers)', async () => {
+    const slide = bigSlide(4500, 4000, 4500);
+    const t = await thumbnail(slide, 64);
+    expect([t.width, t.height]).toEqual([64, 57]);
+    expect(slide.reads).toBe(1);
   });
 
   it('box-averages exact blocks, partial blocks at the edges', async () => {

@@ -17,12 +17,26 @@ import {
 import type { AnnotationSet } from './geojson.js';
 import { normalizeGeoJson } from './geojson.js';
 
-/** Windows COLORREF (0x00BBGGRR, as ImageScope stores `LineColor`) → `[r, g, b]`. */
+/**
+ * Windows COLORREF (0x00BBGGRR, as ImageScope stores `LineColor`) → `[r, g, b]`.
+ *
+ * @example
+ * ```ts
+ * colorrefToRgb(0x0000ff); // [255, 0, 0]
+ * ```
+ */
 export function colorrefToRgb(v: number): [number, number, number] {
   return [v & 255, (v >>> 8) & 255, (v >>> 16) & 255];
 }
 
-/** `[r, g, b]` → Windows COLORREF. */
+/**
+ * `[r, g, b]` → Windows COLORREF.
+ *
+ * @example
+ * ```ts
+ * rgbToColorref([255, 0, 0]); // 255
+ * ```
+ */
 export function rgbToColorref(c: readonly number[] | undefined): number {
   if (!c || c.length < 3) return 65280;
   return ((c[0] as number) & 255) | (((c[1] as number) & 255) << 8) | (((c[2] as number) & 255) << 16);

@@ -18,7 +18,14 @@ import {
 import type { AnnotationSet } from './geojson.js';
 import { normalizeGeoJson } from './geojson.js';
 
-/** Suffix of the ASAP group that holds the holes of class `<class>`. */
+/**
+ * Suffix of the ASAP group that holds the holes of class `<class>`.
+ *
+ * @example
+ * ```ts
+ * const holeGroup = `Tumor${ASAP_HOLE_SUFFIX}`; // 'Tumor_hole'
+ * ```
+ */
 export const ASAP_HOLE_SUFFIX = '_hole';
 const NONE = 'None';
 

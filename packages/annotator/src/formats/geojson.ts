@@ -2,7 +2,14 @@ import type { AnnotationCollection, AnnotationFeature, Geometry, Position } from
 import { WsiError } from '@wsi/core';
 import { checkPolygon, checkPosition, placeOf } from '../geometry/validate.js';
 
-/** Annotations as read, with everything the reader repaired, dropped or could not represent. */
+/**
+ * Annotations as read, with everything the reader repaired, dropped or could not represent.
+ *
+ * @example
+ * ```ts
+ * const { collection, warnings }: AnnotationSet = await readAnnotations('slide.xml');
+ * ```
+ */
 export interface AnnotationSet {
   collection: AnnotationCollection;
   /** Human-readable notes (repairs, dropped parts, things a target format cannot hold). */

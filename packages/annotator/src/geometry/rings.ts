@@ -2,7 +2,14 @@
  * Ring arithmetic on flat coordinate arrays `[x0, y0, x1, y1, …]` (open rings: the first vertex is not repeated).
  */
 
-/** A ring as interleaved x,y pairs, not closed (first vertex not repeated). */
+/**
+ * A ring as interleaved x,y pairs, not closed (first vertex not repeated).
+ *
+ * @example
+ * ```ts
+ * const ring: FlatRing = new Float64Array([0, 0, 100, 0, 100, 100]); // a triangle
+ * ```
+ */
 export type FlatRing = Float64Array;
 
 /**
@@ -53,7 +60,14 @@ export function pointInRing(x: number, y: number, ring: ArrayLike<number>): bool
   return inside;
 }
 
-/** Axis-aligned bounding box `[minX, minY, maxX, maxY]` of a flat ring. */
+/**
+ * Axis-aligned bounding box `[minX, minY, maxX, maxY]` of a flat ring.
+ *
+ * @example
+ * ```ts
+ * ringBBox([0, 0, 100, 0, 100, 50]); // [0, 0, 100, 50]
+ * ```
+ */
 export function ringBBox(ring: ArrayLike<number>): [number, number, number, number] {
   let x0 = Infinity;
   let y0 = Infinity;
@@ -74,7 +88,14 @@ function orient(ax: number, ay: number, bx: number, by: number, cx: number, cy: 
   return (bx - ax) * (cy - ay) - (by - ay) * (cx - ax);
 }
 
-/** One proper crossing between two edges of a polygon's rings. */
+/**
+ * One proper crossing between two edges of a polygon's rings.
+ *
+ * @example
+ * ```ts
+ * const c: Crossing = { ringA: 0, edgeA: 2, ringB: 0, edgeB: 5 }; // ring 0 crosses itself
+ * ```
+ */
 export interface Crossing {
   ringA: number;
   edgeA: number;

@@ -2,10 +2,24 @@ import type { Position } from '@wsi/core';
 import { WsiError } from '@wsi/core';
 import { findCrossing, ringSignedArea } from './rings.js';
 
-/** Largest absolute coordinate accepted (level-0 pixels): the Int32 range every coords file uses. */
+/**
+ * Largest absolute coordinate accepted (level-0 pixels): the Int32 range every coords file uses.
+ *
+ * @example
+ * ```ts
+ * Math.abs(x) <= MAX_COORDINATE; // fits an Int32 coords file
+ * ```
+ */
 export const MAX_COORDINATE = 2 ** 31 - 1;
 
-/** Where a value sits, for error messages: `"tumor.geojson: feature 3 ('Region 1')"`. */
+/**
+ * Where a value sits, for error messages: `"tumor.geojson: feature 3 ('Region 1')"`.
+ *
+ * @example
+ * ```ts
+ * placeOf('tumor.geojson', 3, 'Region 1'); // "tumor.geojson: feature 3 ('Region 1')"
+ * ```
+ */
 export function placeOf(source: string, index: number, name?: unknown): string {
   return `${source}: feature ${index}${typeof name === 'string' && name !== '' ? ` ('${name}')` : ''}`;
 }
@@ -63,7 +77,14 @@ function short(v: unknown): string {
   return s.length > 40 ? `${s.slice(0, 37)}...` : s;
 }
 
-/** Flattens a GeoJSON ring to open interleaved x,y (drops the closing vertex when present). */
+/**
+ * Flattens a GeoJSON ring to open interleaved x,y (drops the closing vertex when present).
+ *
+ * @example
+ * ```ts
+ * flattenRing([[0, 0], [10, 0], [10, 10], [0, 0]]); // Float64Array [0, 0, 10, 0, 10, 10]
+ * ```
+ */
 export function flattenRing(ring: Position[]): Float64Array {
   let n = ring.length;
   const first = ring[0];

@@ -1,6 +1,13 @@
 import { WsiError } from '@wsi/core';
 
-/** Colour maps for heatmaps. */
+/**
+ * Colour maps for heatmaps.
+ *
+ * @example
+ * ```ts
+ * await renderHeatmap({ thumbnail, downsample: 32, scores: 'slide.scores.csv', out: 'heat.png', colormap: 'viridis' satisfies ColormapName });
+ * ```
+ */
 export type ColormapName = 'jet' | 'viridis' | 'gray';
 
 const STOPS: Record<ColormapName, [number, number, number, number][]> = {

@@ -1,4 +1,5 @@
-import { rename, rm } from 'node:fs/promises';
+import { mkdir, rename, rm } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import type { PatchScores, Raster } from '@wsi/core';
 import { toWsiError, WsiError } from '@wsi/core';
 import sharp, { type OverlayOptions } from 'sharp';
@@ -8,7 +9,14 @@ import { readScoresH5 } from '../labels/labels-h5.js';
 import { type ColormapName, colormapLut } from './colormap.js';
 import { readScoresCsv, scoresToGeoJsonTiles } from './scores.js';
 
-/** Options of {@link renderHeatmap} (`wsi heatmap`). */
+/**
+ * Options of {@link renderHeatmap} (`wsi heatmap`).
+ *
+ * @example
+ * ```ts
+ * const o: HeatmapOptions = { thumbnail, downsample: 32, scores: 'slide.scores.csv', patchSize: 512, out: 'heat.png', alpha: 0.5 };
+ * ```
+ */
 export interface HeatmapOptions {
   /** The slide thumbnail (RGBA or RGB uint8; alpha 0 is drawn white). */
   thumbnail: Raster;
@@ -34,7 +42,14 @@ export interface HeatmapOptions {
   colorbar?: boolean;
 }
 
-/** Result of {@link renderHeatmap}. */
+/**
+ * Result of {@link renderHeatmap}.
+ *
+ * @example
+ * ```ts
+ * const { out, vmin, vmax, patches }: HeatmapResult = await renderHeatmap(options);
+ * ```
+ */
 export interface HeatmapResult {
   out: string;
   geojson?: string;
@@ -46,7 +61,14 @@ export interface HeatmapResult {
   column: string;
 }
 
-/** Width added on the right for the colour bar. */
+/**
+ * Width added on the right for the colour bar.
+ *
+ * @example
+ * ```ts
+ * const overlayWidth = thumbnail.width + COLORBAR_WIDTH;
+ * ```
+ */
 export const COLORBAR_WIDTH = 80;
 
 /**
@@ -143,6 +165,7 @@ export async function renderHeatmap(options: HeatmapOptions): Promise<HeatmapRes
   }
   const tmp = tempPathFor(options.out);
   try {
+    await mkdir(dirname(options.out), { recursive: true });
     let img = sharp(rgb, { raw: { width: W, height: h, channels: 3 }, limitInputPixels: false });
     if (composites.length > 0) img = img.composite(composites);
     await img.png().toFile(tmp);

@@ -8,10 +8,25 @@ import { formatAnnotationCsv, parseAnnotationCsv } from '../formats/csv-points.j
 import { type AnnotationSet, formatGeoJson, normalizeGeoJson, parseGeoJson } from '../formats/geojson.js';
 import { writeFileAtomic } from './atomic.js';
 
-/** Annotation file formats read and written. */
+/**
+ * Annotation file formats read and written.
+ *
+ * @example
+ * ```ts
+ * const to: AnnotationFormat = 'asap';
+ * await convertAnnotations('a.geojson', { to, out: 'a.xml' });
+ * ```
+ */
 export type AnnotationFormat = 'geojson' | 'asap' | 'aperio' | 'csv';
 
-/** The formats `convertAnnotations` can write (`--to`). */
+/**
+ * The formats `convertAnnotations` can write (`--to`).
+ *
+ * @example
+ * ```ts
+ * ANNOTATION_FORMATS.includes('aperio'); // true
+ * ```
+ */
 export const ANNOTATION_FORMATS: readonly AnnotationFormat[] = ['geojson', 'asap', 'aperio', 'csv'];
 
 /**
@@ -90,7 +105,14 @@ export async function readAnnotations(
   return parseAnnotations(text, { ...options, source: path });
 }
 
-/** Accepts a path, a parsed collection or an already-read set. */
+/**
+ * Accepts a path, a parsed collection or an already-read set.
+ *
+ * @example
+ * ```ts
+ * const { collection, warnings } = await loadAnnotations('tumor.geojson');
+ * ```
+ */
 export async function loadAnnotations(input: string | AnnotationCollection | AnnotationSet): Promise<AnnotationSet> {
   if (typeof input === 'string') return readAnnotations(input);
   const set = input as AnnotationSet;
@@ -127,7 +149,15 @@ export function formatAnnotations(
   }
 }
 
-/** Result of {@link convertAnnotations}. */
+/**
+ * Result of {@link convertAnnotations}.
+ *
+ * @example
+ * ```ts
+ * const r: ConvertResult = await convertAnnotations('a.xml', { to: 'geojson', out: 'a.geojson' });
+ * console.log(r.from, r.features, r.warnings);
+ * ```
+ */
 export interface ConvertResult {
   out: string;
   from: AnnotationFormat;

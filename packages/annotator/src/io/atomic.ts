@@ -1,11 +1,20 @@
 import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { toWsiError } from '@wsi/core';
 
-/** A temporary path beside `path` (same directory, so the final rename is atomic). */
+/**
+ * A temporary path beside `path` (same directory, so the final rename is atomic).
+ *
+ * @example
+ * ```ts
+ * const tmp = tempPathFor('out/mask.png'); // out/.mask.png.<pid>.<random>.tmp
+ * await writeFile(tmp, bytes);
+ * await rename(tmp, 'out/mask.png');
+ * ```
+ */
 export function tempPathFor(path: string): string {
   return join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
 }
@@ -22,6 +31,7 @@ export function tempPathFor(path: string): string {
 export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
   const tmp = tempPathFor(path);
   try {
+    await mkdir(dirname(path), { recursive: true });
     await writeFile(tmp, data);
     await rename(tmp, path);
   } catch (err) {
@@ -40,6 +50,9 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
  * ```
  */
 export async function writeStreamAtomic(path: string, produce: (out: Writable) => Promise<void>): Promise<void> {
+  await mkdir(dirname(path), { recursive: true }).catch((err: unknown) => {
+    throw toWsiError(err, `cannot write ${path}`);
+  });
   const tmp = tempPathFor(path);
   const out = createWriteStream(tmp);
   const closed = new Promise<void>((resolve, reject) => {

@@ -4,7 +4,15 @@
  * ring), then the shoelace formula. The sign follows the ring's winding, so holes can subtract.
  */
 
-/** Reusable buffers for {@link clipRingSignedArea}. */
+/**
+ * Reusable buffers for {@link clipRingSignedArea}.
+ *
+ * @example
+ * ```ts
+ * const scratch = new ClipScratch();
+ * const area = clipRingSignedArea(ring, 0, 0, 256, 256, scratch);
+ * ```
+ */
 export class ClipScratch {
   a = new Float64Array(64);
   b = new Float64Array(64);

@@ -1,7 +1,14 @@
 import Flatbush from 'flatbush';
 import type { Shape } from '../raster/shapes.js';
 
-/** Shapes with more vertices than this get an edge index for patch labelling. */
+/**
+ * Shapes with more vertices than this get an edge index for patch labelling.
+ *
+ * @example
+ * ```ts
+ * const indexed = shape.rings.some((r) => r.length / 2 > EDGE_INDEX_MIN_VERTICES);
+ * ```
+ */
 export const EDGE_INDEX_MIN_VERTICES = 64;
 
 /**

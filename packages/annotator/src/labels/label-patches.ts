@@ -27,7 +27,14 @@ export function formatLabelsCsv(coords: Int32Array, r: PatchLabels): string {
   return `${parts.join('\n')}\n`;
 }
 
-/** Options of {@link labelPatches} (`wsi annotate label-patches`). */
+/**
+ * Options of {@link labelPatches} (`wsi annotate label-patches`).
+ *
+ * @example
+ * ```ts
+ * const o: LabelPatchesOptions = { rule: 'threshold:0.5', classes: ['Tumor', 'Stroma'], out: 'labels.csv' };
+ * ```
+ */
 export interface LabelPatchesOptions {
   /** `majority` (default), `any` or `threshold:X`. */
   rule?: string | LabelRule;
@@ -39,7 +46,15 @@ export interface LabelPatchesOptions {
   patchSize?: number;
 }
 
-/** Result of {@link labelPatches}. */
+/**
+ * Result of {@link labelPatches}.
+ *
+ * @example
+ * ```ts
+ * const r: LabelPatchesResult = await labelPatches('a.geojson', 'patches/slide.h5', { rule: 'any' });
+ * console.log(r.labelNames, r.counts);
+ * ```
+ */
 export interface LabelPatchesResult extends PatchLabels {
   coords: Int32Array;
   /** Patches per label value. */

@@ -4,7 +4,14 @@ import { collectClasses, compileShapes, indexShapes, type Shape } from '../raste
 import { ClipScratch, clipRingSignedArea } from './clip.js';
 import { EDGE_INDEX_MIN_VERTICES, ShapeEdgeIndex } from './edge-index.js';
 
-/** How a patch's class fractions become one label. */
+/**
+ * How a patch's class fractions become one label.
+ *
+ * @example
+ * ```ts
+ * const rule: LabelRule = { kind: 'threshold', threshold: 0.5 };
+ * ```
+ */
 export type LabelRule = { kind: 'majority' } | { kind: 'any' } | { kind: 'threshold'; threshold: number };
 
 /**
@@ -24,7 +31,14 @@ export function parseLabelRule(text: string | LabelRule): LabelRule {
   throw new WsiError('InvalidArgument', `--rule must be majority, any or threshold:X with 0 < X ≤ 1, got '${text}'`);
 }
 
-/** Per-patch labels and class fractions. */
+/**
+ * Per-patch labels and class fractions.
+ *
+ * @example
+ * ```ts
+ * const { labels, labelNames, fractions }: PatchLabels = await labelPatches('a.geojson', 'patches/slide.h5');
+ * ```
+ */
 export interface PatchLabels {
   /** One value per patch: 0 background, k = `labelNames[k]`. */
   labels: Uint8Array;

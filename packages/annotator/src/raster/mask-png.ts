@@ -7,7 +7,14 @@ import sharp from 'sharp';
 import { tempPathFor } from '../io/atomic.js';
 import type { MaskRasterizer } from './scanline.js';
 
-/** Options of {@link writeMaskPng}. */
+/**
+ * Options of {@link writeMaskPng}.
+ *
+ * @example
+ * ```ts
+ * const o: MaskPngOptions = { bandRows: 512, countPixels: true };
+ * ```
+ */
 export interface MaskPngOptions {
   /** Rows rasterised at a time (bounds memory to `width × bandRows` bytes when streaming). Default 256. */
   bandRows?: number;
@@ -20,7 +27,14 @@ export interface MaskPngOptions {
   signal?: AbortSignal;
 }
 
-/** What {@link writeMaskPng} wrote. */
+/**
+ * What {@link writeMaskPng} wrote.
+ *
+ * @example
+ * ```ts
+ * const { encoder, counts }: MaskPngResult = await writeMaskPng('mask.png', rasterizer, { width, height });
+ * ```
+ */
 export interface MaskPngResult {
   /** `'sharp'` (in memory) or `'stream'` (band by band). */
   encoder: 'sharp' | 'stream';

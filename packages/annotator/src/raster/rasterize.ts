@@ -5,7 +5,14 @@ import { writeFileAtomic } from '../io/atomic.js';
 import { type MaskPngOptions, writeMaskPng } from './mask-png.js';
 import { MaskRasterizer } from './scanline.js';
 
-/** Options of {@link rasterizeAnnotations}: the mask's size and scale plus where to write it. */
+/**
+ * Options of {@link rasterizeAnnotations}: the mask's size and scale plus where to write it.
+ *
+ * @example
+ * ```ts
+ * const o: RasterizeOptions = { width: 2000, height: 1500, downsample: 16, out: 'mask.png', classes: ['Tumor'] };
+ * ```
+ */
 export interface RasterizeOptions extends MaskPngOptions {
   /** Mask width in pixels (the chosen level's width). */
   width: number;
@@ -19,7 +26,15 @@ export interface RasterizeOptions extends MaskPngOptions {
   classes?: string[];
 }
 
-/** The legend JSON written beside a mask. */
+/**
+ * The legend JSON written beside a mask.
+ *
+ * @example
+ * ```ts
+ * const legend: MaskLegend = JSON.parse(await readFile('mask.legend.json', 'utf8'));
+ * legend.classes.map((c) => `${c.value}: ${c.name}`);
+ * ```
+ */
 export interface MaskLegend {
   background: 0;
   classes: { value: number; name: string; color?: number[]; pixels?: number }[];
@@ -29,7 +44,14 @@ export interface MaskLegend {
   rule: 'pixel-centre';
 }
 
-/** Result of {@link rasterizeAnnotations}. */
+/**
+ * Result of {@link rasterizeAnnotations}.
+ *
+ * @example
+ * ```ts
+ * const { out, legendPath, legend }: RasterizeResult = await rasterizeAnnotations('a.geojson', options);
+ * ```
+ */
 export interface RasterizeResult {
   out: string;
   legendPath: string;
@@ -38,7 +60,14 @@ export interface RasterizeResult {
   warnings: string[];
 }
 
-/** `mask.png` → `mask.legend.json`. */
+/**
+ * `mask.png` → `mask.legend.json`.
+ *
+ * @example
+ * ```ts
+ * legendPathFor('out/mask.png'); // 'out/mask.legend.json'
+ * ```
+ */
 export function legendPathFor(out: string): string {
   return `${out.replace(/\.png$/i, '')}.legend.json`;
 }

@@ -29,7 +29,14 @@ function buildEdges(shape: Shape): EdgeTable {
   return out;
 }
 
-/** A window of the mask, in mask pixels. */
+/**
+ * A window of the mask, in mask pixels.
+ *
+ * @example
+ * ```ts
+ * const window: MaskWindow = { x: 0, y: 256, width: 2000, height: 256 }; // one band of rows
+ * ```
+ */
 export interface MaskWindow {
   x: number;
   y: number;

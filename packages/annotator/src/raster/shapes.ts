@@ -4,10 +4,25 @@ import Flatbush from 'flatbush';
 import { ringBBox, ringSignedArea } from '../geometry/rings.js';
 import { flattenRing } from '../geometry/validate.js';
 
-/** Class name given to features without a classification. */
+/**
+ * Class name given to features without a classification.
+ *
+ * @example
+ * ```ts
+ * classNameOf({ type: 'Feature', geometry: null, properties: null }) === UNCLASSIFIED; // true
+ * ```
+ */
 export const UNCLASSIFIED = 'Unclassified';
 
-/** One polygon (outer ring + holes) ready for filling or clipping, with its class value (1-based). */
+/**
+ * One polygon (outer ring + holes) ready for filling or clipping, with its class value (1-based).
+ *
+ * @example
+ * ```ts
+ * const shapes: Shape[] = compileShapes(collection, classes);
+ * shapes[0]?.bbox; // [minX, minY, maxX, maxY] in level-0 pixels
+ * ```
+ */
 export interface Shape {
   /** Class value in masks and labels: index in the class list + 1. */
   cls: number;
@@ -22,7 +37,14 @@ export interface Shape {
   bbox: [number, number, number, number];
 }
 
-/** Class name of a feature (its classification name, else {@link UNCLASSIFIED}). */
+/**
+ * Class name of a feature (its classification name, else {@link UNCLASSIFIED}).
+ *
+ * @example
+ * ```ts
+ * classNameOf(feature); // 'Tumor', or 'Unclassified'
+ * ```
+ */
 export function classNameOf(f: AnnotationFeature): string {
   const n = f.properties?.classification?.name;
   return typeof n === 'string' && n !== '' ? n : UNCLASSIFIED;

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { CommandContext } from '../output.js';
 import { registerAnnotate } from './annotate.js';
 import { registerAnonymize } from './anonymize.js';
+import { registerDoctor } from './doctor.js';
 import { registerEmbed } from './embed.js';
 import { registerExtract } from './extract.js';
 import { registerH5 } from './h5.js';
@@ -9,8 +10,12 @@ import { registerHeatmap } from './heatmap.js';
 import { registerManifest } from './manifest.js';
 import { registerMil } from './mil.js';
 import { registerPatch } from './patch.js';
+import { registerQueue } from './queue.js';
+import { registerRun } from './run.js';
 import { registerSegment } from './segment.js';
+import { registerServe } from './serve.js';
 import { registerSlideCommands } from './slide-commands.js';
+import { registerWorker } from './worker.js';
 
 /**
  * Registers every `wsi` sub-command on the program. Each command lives in its own file here.
@@ -32,4 +37,9 @@ export function registerCommands(program: Command, ctx: CommandContext): void {
   registerPatch(program, ctx);
   registerExtract(program, ctx);
   registerEmbed(program, ctx);
+  registerRun(program, ctx);
+  registerQueue(program, ctx);
+  registerWorker(program, ctx);
+  registerDoctor(program, ctx);
+  registerServe(program, ctx);
 }

@@ -53,7 +53,7 @@ export function registerPatch(program: Command, ctx: CommandContext): void {
       .option('--layout <name>', 'coords file layout: wsi, clam or trident', 'wsi')
       .option('--rule <name>', 'acceptance rule: four_pt (CLAM), center, tissue', 'four_pt')
       .option('--min-tissue <f>', 'minimum tissue fraction of a patch (0..1)', Number)
-      .option('--no-qc', 'skip per-patch quality control (accepted; QC lands with its issue)'),
+      .option('--no-qc', 'skip per-patch quality control (the qc dataset of the coords file)'),
   )
     .option('--json', 'machine-readable summary')
     .action(async (location: string, o: PatchFlags) => {
@@ -73,6 +73,7 @@ export function registerPatch(program: Command, ctx: CommandContext): void {
         patchSize: o.patchSize,
         overlap: o.overlap,
         layout: o.layout as 'wsi',
+        qc: o.qc,
         rule: (o.rule ?? 'four_pt') as 'four_pt',
         ...(o.minTissue === undefined ? {} : { minTissueFraction: o.minTissue }),
         ...(o.magnification === undefined ? {} : { magnification: o.magnification }),
@@ -94,12 +95,13 @@ export function registerPatch(program: Command, ctx: CommandContext): void {
         patchSizeLevel0: r.meta.patchSizeLevel0,
         ...(r.meta.targetPatchSize === undefined ? {} : { targetPatchSize: r.meta.targetPatchSize }),
         ...(r.meta.targetMagnification === undefined ? {} : { targetMagnification: r.meta.targetMagnification }),
-        qc: o.qc,
+        qc: r.qc === undefined ? false : { flagged: r.qc.flagged, level: r.qc.level, side: r.qc.side },
         files: { coords: r.coordsPath, geojson: r.geojsonPath, mask: r.maskPath, overlay: r.overlayPath },
         seconds: r.seconds,
       };
       if (o.json || ctx.globals().json) return printJson(summary);
-      note(`${r.name}: ${r.count} patches (${r.regions} tissue regions) → ${r.coordsPath}`);
+      const qcNote = r.qc === undefined ? '' : `, ${r.qc.flagged} flagged by QC`;
+      note(`${r.name}: ${r.count} patches (${r.regions} tissue regions${qcNote}) → ${r.coordsPath}`);
       process.stdout.write(`${r.coordsPath}\n`);
     });
 }

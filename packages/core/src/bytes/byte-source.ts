@@ -1,9 +1,17 @@
 /**
- * The byte-source abstraction: everything @wsi reads (local files, HTTP ranges, memory) goes through it,
+ * The byte-source abstraction: everything `@wsi` reads (local files, HTTP ranges, memory) goes through it,
  * and wrappers (block cache) compose around any source.
  */
 
-/** Per-call options for {@link ByteSource.read}. */
+/**
+ * Per-call options for {@link ByteSource.read}.
+ *
+ * @example
+ * ```ts
+ * const ac = new AbortController();
+ * const bytes = await source.read(0, 4096, { signal: ac.signal } satisfies ReadOptions);
+ * ```
+ */
 export interface ReadOptions {
   /** Cancels the read; the promise rejects with `WsiError('Aborted')`. */
   signal?: AbortSignal;

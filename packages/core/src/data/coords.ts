@@ -3,7 +3,17 @@
  * Field names follow CLAM's and Trident's h5 attributes (see docs/formats.md).
  */
 
-/** How a coordinate set was made: the attributes stored on the `coords` dataset. */
+/**
+ * How a coordinate set was made: the attributes stored on the `coords` dataset.
+ *
+ * @example
+ * ```ts
+ * const meta: PatchGridMeta = {
+ *   name: 'slide', patchSize: 256, patchLevel: 0, downsample: [1, 1], patchSizeLevel0: 256,
+ *   levelDim: [4096, 3072], downsampledLevelDim: [4096, 3072], overlap: 0,
+ * };
+ * ```
+ */
 export interface PatchGridMeta {
   /** Slide `<name>` (docs/formats.md). */
   name: string;

@@ -1,7 +1,15 @@
 import { WsiError } from '../errors.js';
 import { parseCsvRecords } from './csv.js';
 
-/** One row of a manifest (docs/formats.md). */
+/**
+ * One row of a manifest (docs/formats.md).
+ *
+ * @example
+ * ```ts
+ * const row: ManifestRow = parseManifest('slide,label\na.svs,1\n').rows[0]!;
+ * console.log(row.slide, row.label, row.line); // a.svs 1 2
+ * ```
+ */
 export interface ManifestRow {
   /** Slide path or URL (required). */
   slide: string;
@@ -21,7 +29,15 @@ export interface ManifestRow {
   line: number;
 }
 
-/** A parsed manifest. */
+/**
+ * A parsed manifest.
+ *
+ * @example
+ * ```ts
+ * const m: Manifest = parseManifest(await readFile('cohort.csv', 'utf8'), 'cohort.csv');
+ * console.log(m.columns, m.rows.length);
+ * ```
+ */
 export interface Manifest {
   /** Header names as written. */
   columns: string[];

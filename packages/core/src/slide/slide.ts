@@ -4,6 +4,12 @@ import type { Raster } from '../raster.js';
  * One level of a slide pyramid. Level 0 is the full resolution.
  * `downsample` is level-0 width / this level's width as OpenSlide computes it (the mean of the x and y ratios),
  * so it can be non-integer (real Aperio levels: 4.0005…).
+ *
+ * @example
+ * ```ts
+ * const [l0, l1]: readonly SlideLevel[] = slide.levels;
+ * console.log(l1?.width, l1?.downsample); // e.g. 12000, 4.0005
+ * ```
  */
 export interface SlideLevel {
   width: number;
@@ -16,6 +22,12 @@ export interface SlideLevel {
 /**
  * A region request. `x`, `y` are in level-0 pixels (OpenSlide's convention); `width`, `height` are in pixels of
  * `level`.
+ *
+ * @example
+ * ```ts
+ * const region: Region = { x: 4096, y: 2048, level: 1, width: 512, height: 512 };
+ * const rgba = await slide.readRegion(region);
+ * ```
  */
 export interface Region {
   x: number;
@@ -25,7 +37,14 @@ export interface Region {
   height: number;
 }
 
-/** Per-call options for slide reads. */
+/**
+ * Per-call options for slide reads.
+ *
+ * @example
+ * ```ts
+ * const rgba = await slide.readRegion(region, { signal: AbortSignal.timeout(5000) } satisfies SlideReadOptions);
+ * ```
+ */
 export interface SlideReadOptions {
   signal?: AbortSignal;
 }
@@ -33,6 +52,11 @@ export interface SlideReadOptions {
 /**
  * Vendor strings, as OpenSlide's `openslide.vendor` where one exists; `ome-tiff`, `qptiff` and other names
  * for formats OpenSlide does not read.
+ *
+ * @example
+ * ```ts
+ * const format: SlideFormat = slide.format; // 'aperio', 'hamamatsu', 'mirax', …
+ * ```
  */
 export type SlideFormat =
   | 'aperio'
@@ -49,10 +73,25 @@ export type SlideFormat =
   | 'qptiff'
   | (string & {});
 
-/** Names of associated images with a fixed meaning; vendors may add more (`map` for NDPI…). */
+/**
+ * Names of associated images with a fixed meaning; vendors may add more (`map` for NDPI…).
+ *
+ * @example
+ * ```ts
+ * const name: AssociatedImageName = 'label';
+ * if (slide.associatedImages.includes(name)) await slide.readAssociatedImage(name);
+ * ```
+ */
 export type AssociatedImageName = 'label' | 'macro' | 'thumbnail' | (string & {});
 
-/** Well-known property keys (OpenSlide's). */
+/**
+ * Well-known property keys (OpenSlide's).
+ *
+ * @example
+ * ```ts
+ * const vendor = slide.properties[PROPERTY.vendor]; // 'aperio'
+ * ```
+ */
 export const PROPERTY = {
   vendor: 'openslide.vendor',
   mppX: 'openslide.mpp-x',

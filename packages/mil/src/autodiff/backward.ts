@@ -85,6 +85,8 @@ function rule(t: Tracer, r: OpRecord, gy: Sym): Lazy[] {
       return [() => t.mul(gy, out)];
     case 'Log':
       return [() => t.div(gy, x)];
+    case 'Sqrt':
+      return [() => t.div(gy, t.mul(t.scalar(2), out))];
     case 'Softmax': {
       const axis = r.attrs.axis as number;
       const dot = t.reduceSum(t.mul(gy, out), [axis], true);

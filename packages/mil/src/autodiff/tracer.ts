@@ -5,13 +5,29 @@
 import { WsiError } from '@wsi/core';
 import { type AttrValue, attr, type Dim, GraphBuilder } from '@wsi/onnx';
 
-/** A float tensor value of the graph with its (symbolic) shape. */
+/**
+ * A float tensor value of the graph with its (symbolic) shape.
+ *
+ * @example
+ * ```ts
+ * const x: Sym = t.input('features', ['N', 1024]);
+ * const h: Sym = t.relu(t.gemm(x, w1, b1));
+ * ```
+ */
 export interface Sym {
   name: string;
   shape: Dim[];
 }
 
-/** One recorded differentiable op. */
+/**
+ * One recorded differentiable op.
+ *
+ * @example
+ * ```ts
+ * const records: readonly OpRecord[] = t.records;
+ * for (const r of records) console.log(r.op, r.output.shape);
+ * ```
+ */
 export interface OpRecord {
   op: string;
   inputs: Sym[];
@@ -159,6 +175,9 @@ export class Tracer {
   }
   log(x: Sym): Sym {
     return this.rec('Log', [x], x.shape);
+  }
+  sqrt(x: Sym): Sym {
+    return this.rec('Sqrt', [x], x.shape);
   }
   softmax(x: Sym, axis: number): Sym {
     return this.rec('Softmax', [x], x.shape, { axis: this.axis(x, axis) });

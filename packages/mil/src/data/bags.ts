@@ -3,7 +3,14 @@
  */
 import { WsiError } from '@wsi/core';
 
-/** One bag as the trainer sees it. */
+/**
+ * One bag as the trainer sees it.
+ *
+ * @example
+ * ```ts
+ * const bag: BagInfo = { id: 'case1', label: 1, count: 5000, caseId: 'P1', slides: [{ name: 'case1', count: 5000 }] };
+ * ```
+ */
 export interface BagInfo {
   id: string;
   /** Integer class 0..C−1 (undefined when predicting an unlabelled manifest). */
@@ -18,7 +25,14 @@ export interface BagInfo {
   extra?: Record<string, string>;
 }
 
-/** A bag's instances. */
+/**
+ * A bag's instances.
+ *
+ * @example
+ * ```ts
+ * const { features, n, coords }: LoadedBag = await source.load(0); // n × dim floats
+ * ```
+ */
 export interface LoadedBag {
   /** Row-major count×dim. */
   features: Float32Array;
@@ -27,14 +41,30 @@ export interface LoadedBag {
   coords?: Int32Array;
 }
 
-/** Where bags come from: memory, or feature files read on demand. */
+/**
+ * Where bags come from: memory, or feature files read on demand.
+ *
+ * @example
+ * ```ts
+ * const source: BagSource = await manifestBags({ manifest: 'cohort.csv', features: 'feats' });
+ * console.log(source.dim, source.bags.length);
+ * ```
+ */
 export interface BagSource {
   dim: number;
   bags: BagInfo[];
   load(index: number): Promise<LoadedBag>;
 }
 
-/** An in-memory bag for {@link memoryBags}. */
+/**
+ * An in-memory bag for {@link memoryBags}.
+ *
+ * @example
+ * ```ts
+ * const bag: MemoryBag = { id: 'b0', label: 1, features: new Float32Array(100 * 16), n: 100 };
+ * const source = memoryBags([bag], 16);
+ * ```
+ */
 export interface MemoryBag {
   id: string;
   label?: number;

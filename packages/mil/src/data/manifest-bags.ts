@@ -7,7 +7,14 @@ import { isWsiError, parseManifest, slideName, WsiError } from '@wsi/core';
 import { readFeaturesFile } from '@wsi/h5';
 import type { BagInfo, BagSource, LoadedBag } from './bags.js';
 
-/** Options of {@link manifestBags}. */
+/**
+ * Options of {@link manifestBags}.
+ *
+ * @example
+ * ```ts
+ * const o: ManifestBagsOptions = { manifest: 'cohort.csv', features: 'feats', requireLabels: true };
+ * ```
+ */
 export interface ManifestBagsOptions {
   /** Manifest CSV path. */
   manifest: string;

@@ -6,12 +6,20 @@
  */
 import { readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { WsiError } from '@wsi/core';
-import type { MilConfig } from './graphs.js';
+import type { MilConfig } from '../models/registry.js';
 import type { TensorMap } from './optim.js';
 
 const MAGIC = 'WSIMILCK';
 
-/** Everything needed to resume training. */
+/**
+ * Everything needed to resume training.
+ *
+ * @example
+ * ```ts
+ * const ck: Checkpoint = await loadCheckpoint('runs/a/checkpoint.bin');
+ * console.log(ck.epoch, ck.step, ck.config.model);
+ * ```
+ */
 export interface Checkpoint {
   config: MilConfig;
   params: TensorMap;

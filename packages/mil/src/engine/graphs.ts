@@ -6,11 +6,10 @@ import { WSI_VERSION } from '@wsi/core';
 import type { ModelSpec } from '@wsi/onnx';
 import { addGradients } from '../autodiff/backward.js';
 import { type Sym, Tracer } from '../autodiff/tracer.js';
-import { type AbmilConfig, abmilForward, abmilParams, crossEntropy } from '../models/abmil.js';
+import { clamInstanceLoss, INST_NAMES } from '../models/clam-sb.js';
+import { headLoss, headSize } from '../models/heads.js';
+import { type MilConfig, modelForward, modelParams } from '../models/registry.js';
 import type { TensorMap } from './optim.js';
-
-/** Any model config the engine trains (ABMIL for now). */
-export type MilConfig = AbmilConfig;
 
 /**
  * Graph input/output names shared by the engine and exported models.
@@ -24,6 +23,7 @@ export const NAMES = {
   features: 'features',
   mask: 'mask',
   target: 'target',
+  weight: 'weight',
   loss: 'loss',
   logits: 'logits',
   attention: 'attention',
@@ -40,8 +40,9 @@ export const NAMES = {
 export const gradName = (param: string): string => `grad_${param}`;
 
 /**
- * The training graph: inputs `features` [N, D], `mask` [N, H] (when dropout > 0), `target` [1, C] and every
- * parameter; outputs `loss`, `logits` and `grad_<param>`.
+ * The training graph: inputs `features` [N, D], `mask` [N, H] (when dropout > 0), `target` [1, outputs],
+ * `weight` [1, 1] (coral and regression heads), `inst_top`/`inst_bottom` [C, 2] (CLAM-SB) and every parameter;
+ * outputs `loss`, `logits` and `grad_<param>`.
  *
  * @example
  * ```ts
@@ -51,13 +52,19 @@ export const gradName = (param: string): string => `grad_${param}`;
 export function trainingGraph(cfg: MilConfig): ModelSpec {
   const t = new Tracer('mil_train');
   const x = t.input(NAMES.features, ['N', cfg.inDim]);
-  const params = abmilParams(cfg);
+  const params = modelParams(cfg);
   const p: Record<string, Sym> = {};
   for (const s of params) p[s.name] = t.input(s.name, s.shape);
   const mask = cfg.dropout > 0 ? t.input(NAMES.mask, ['N', cfg.hidden]) : undefined;
-  const target = t.input(NAMES.target, [1, cfg.classes]);
-  const { logits } = abmilForward(t, x, p, mask);
-  const loss = crossEntropy(t, logits, target);
+  const target = t.input(NAMES.target, [1, headSize(cfg.head, cfg.classes)]);
+  const weight = cfg.head && cfg.head !== 'softmax' ? t.input(NAMES.weight, [1, 1]) : undefined;
+  const { logits, attention, h } = modelForward(t, x, p, cfg, mask);
+  let loss = headLoss(t, logits, target, weight, cfg.head);
+  if (cfg.model === 'clam-sb') {
+    const top = t.input(INST_NAMES.top, [cfg.classes, 2]);
+    const bottom = t.input(INST_NAMES.bottom, [cfg.classes, 2]);
+    loss = t.add(loss, clamInstanceLoss(t, cfg, attention, h, p, top, bottom));
+  }
   t.output(loss, NAMES.loss);
   t.output(logits, NAMES.logits);
   const grads = addGradients(
@@ -75,11 +82,12 @@ function forwardGraph(cfg: MilConfig, name: string, weights?: TensorMap): { t: T
   const t = new Tracer(name);
   const x = t.input(NAMES.features, ['N', cfg.inDim]);
   const p: Record<string, Sym> = {};
-  for (const s of abmilParams(cfg)) {
+  for (const s of modelParams(cfg)) {
+    if (s.name.startsWith('inst_')) continue; // CLAM-SB's instance classifiers only shape training
     const w = weights?.get(s.name);
     p[s.name] = w ? t.weight(s.name, w, s.shape) : t.input(s.name, s.shape);
   }
-  const { logits, attention } = abmilForward(t, x, p);
+  const { logits, attention } = modelForward(t, x, p, cfg);
   return { t, logits, attention };
 }
 
@@ -90,7 +98,8 @@ function finishForward(t: Tracer, logits: Sym, attention: Sym): void {
 }
 
 /**
- * The evaluation graph (no dropout, parameters as inputs): outputs `logits` [1, C] and `attention` [N].
+ * The evaluation graph (no dropout, parameters as inputs except CLAM-SB's instance classifiers): outputs
+ * `logits` [1, outputs] and `attention` [N].
  *
  * @example
  * ```ts

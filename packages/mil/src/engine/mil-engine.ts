@@ -5,14 +5,24 @@
 import { WsiError } from '@wsi/core';
 import { encodeModel } from '@wsi/onnx';
 import type { InferenceSession, Tensor } from 'onnxruntime-node';
-import { abmilParams, initParams } from '../models/abmil.js';
+import { initParams } from '../models/abmil.js';
+import { clamInstanceTargets, INST_NAMES } from '../models/clam-sb.js';
+import { headSize } from '../models/heads.js';
+import { type MilConfig, modelParams } from '../models/registry.js';
 import type { Checkpoint } from './checkpoint.js';
-import { evalGraph, gradName, type MilConfig, NAMES, trainingGraph } from './graphs.js';
+import { evalGraph, gradName, NAMES, trainingGraph } from './graphs.js';
 import { Adam, type AdamOptions, clipGradNorm, type LrSchedule, lrAt, type TensorMap } from './optim.js';
 import { Rng } from './rng.js';
 import { createSession, f32, outF32 } from './session.js';
 
-/** Options of {@link MilEngine.create}. */
+/**
+ * Options of {@link MilEngine.create}.
+ *
+ * @example
+ * ```ts
+ * const engine = await MilEngine.create(config, { seed: 1, threads: 2, optimizer: { lr: 2e-4, weightDecay: 1e-5 }, clipNorm: 1 } satisfies EngineOptions);
+ * ```
+ */
 export interface EngineOptions {
   /** Seed for initialisation and dropout masks (default 0). */
   seed?: number;
@@ -28,7 +38,14 @@ export interface EngineOptions {
   params?: TensorMap;
 }
 
-/** What one training step returns. */
+/**
+ * What one training step returns.
+ *
+ * @example
+ * ```ts
+ * const { loss, logits }: StepResult = await engine.trainStep(features, n, label);
+ * ```
+ */
 export interface StepResult {
   loss: number;
   logits: Float32Array;
@@ -49,8 +66,12 @@ export interface StepResult {
 export class MilEngine {
   step = 0;
   private readonly paramTensors: Record<string, Tensor>;
+  private readonly evalTensors: Record<string, Tensor>;
   private mask = new Float32Array(0);
   private readonly target: Float32Array;
+  private readonly weight = new Float32Array(1);
+  private readonly instTop: Float32Array;
+  private readonly instBottom: Float32Array;
 
   private constructor(
     readonly config: MilConfig,
@@ -62,14 +83,21 @@ export class MilEngine {
     private readonly options: EngineOptions,
   ) {
     this.paramTensors = {};
-    for (const s of abmilParams(config)) this.paramTensors[s.name] = f32(params.get(s.name) as Float32Array, s.shape);
-    this.target = new Float32Array(config.classes);
+    this.evalTensors = {};
+    for (const s of modelParams(config)) {
+      const tensor = f32(params.get(s.name) as Float32Array, s.shape);
+      this.paramTensors[s.name] = tensor;
+      if (!s.name.startsWith('inst_')) this.evalTensors[s.name] = tensor;
+    }
+    this.target = new Float32Array(headSize(config.head, config.classes));
+    this.instTop = new Float32Array(2 * config.classes);
+    this.instBottom = new Float32Array(2 * config.classes);
   }
 
   /** Compiles the training and evaluation graphs and initialises (or adopts) the parameters. */
   static async create(config: MilConfig, options: EngineOptions = {}): Promise<MilEngine> {
     const rng = new Rng(options.seed ?? 0);
-    const specs = abmilParams(config);
+    const specs = modelParams(config);
     const params = initParams(specs, rng);
     if (options.params) {
       for (const s of specs) {
@@ -102,18 +130,8 @@ export class MilEngine {
    * (class balancing).
    */
   async trainStep(features: Float32Array, n: number, label: number, weight = 1): Promise<StepResult> {
-    this.checkBag(features, n);
+    const feeds = this.feeds(features, n, label, weight);
     const c = this.config;
-    if (!(Number.isInteger(label) && label >= 0 && label < c.classes)) {
-      throw new WsiError('InvalidArgument', `label ${label} outside 0..${c.classes - 1}`);
-    }
-    this.target.fill(0);
-    this.target[label] = weight;
-    const feeds: Record<string, Tensor> = {
-      ...this.paramTensors,
-      [NAMES.features]: f32(features, [n, c.inDim]),
-      [NAMES.target]: f32(this.target, [1, c.classes]),
-    };
     if (c.dropout > 0) {
       const count = n * c.hidden;
       if (this.mask.length < count) this.mask = new Float32Array(Math.ceil(count * 1.25));
@@ -134,17 +152,39 @@ export class MilEngine {
     return { loss, logits: outF32(out, NAMES.logits).slice(), ...(gradNorm === undefined ? {} : { gradNorm }) };
   }
 
-  /** Loss and gradients without an update (for gradient checks); the dropout mask is all ones. */
-  async gradients(features: Float32Array, n: number, label: number): Promise<{ loss: number; grads: TensorMap }> {
+  /** Feeds of the training graph for one bag: targets per head, CLAM-SB instance targets. */
+  private feeds(features: Float32Array, n: number, label: number, weight: number): Record<string, Tensor> {
     this.checkBag(features, n);
     const c = this.config;
+    if (!(Number.isInteger(label) && label >= 0 && label < c.classes)) {
+      throw new WsiError('InvalidArgument', `label ${label} outside 0..${c.classes - 1}`);
+    }
+    const bagScale = c.model === 'clam-sb' ? c.bagWeight : 1;
     this.target.fill(0);
-    this.target[label] = 1;
+    if (c.head === 'coral') for (let k = 0; k < this.target.length; k++) this.target[k] = label > k ? 1 : 0;
+    else if (c.head === 'regression') this.target[0] = label;
+    else this.target[label] = weight * bagScale;
     const feeds: Record<string, Tensor> = {
       ...this.paramTensors,
       [NAMES.features]: f32(features, [n, c.inDim]),
-      [NAMES.target]: f32(this.target, [1, c.classes]),
+      [NAMES.target]: f32(this.target, [1, this.target.length]),
     };
+    if (c.head === 'coral' || c.head === 'regression') {
+      this.weight[0] = weight * bagScale;
+      feeds[NAMES.weight] = f32(this.weight, [1, 1]);
+    }
+    if (c.model === 'clam-sb') {
+      clamInstanceTargets(c, label, weight, this.instTop, this.instBottom);
+      feeds[INST_NAMES.top] = f32(this.instTop, [c.classes, 2]);
+      feeds[INST_NAMES.bottom] = f32(this.instBottom, [c.classes, 2]);
+    }
+    return feeds;
+  }
+
+  /** Loss and gradients without an update (for gradient checks); the dropout mask is all ones. */
+  async gradients(features: Float32Array, n: number, label: number): Promise<{ loss: number; grads: TensorMap }> {
+    const c = this.config;
+    const feeds = this.feeds(features, n, label, 1);
     if (c.dropout > 0) feeds[NAMES.mask] = f32(new Float32Array(n * c.hidden).fill(1), [n, c.hidden]);
     const out = await this.train.run(feeds);
     const grads: TensorMap = new Map();
@@ -152,11 +192,11 @@ export class MilEngine {
     return { loss: outF32(out, NAMES.loss)[0] as number, grads };
   }
 
-  /** Evaluation-mode forward pass: `logits` [C] and softmax-normalised `attention` [n]. */
+  /** Evaluation-mode forward pass: `logits` [outputs] and softmax-normalised `attention` [n]. */
   async predict(features: Float32Array, n: number): Promise<{ logits: Float32Array; attention: Float32Array }> {
     this.checkBag(features, n);
     const out = await this.evaluate.run({
-      ...this.paramTensors,
+      ...this.evalTensors,
       [NAMES.features]: f32(features, [n, this.config.inDim]),
     });
     return { logits: outF32(out, NAMES.logits).slice(), attention: outF32(out, NAMES.attention).slice() };

@@ -3,10 +3,24 @@
  */
 import { WsiError } from '@wsi/core';
 
-/** Named parameter or gradient buffers. */
+/**
+ * Named parameter or gradient buffers.
+ *
+ * @example
+ * ```ts
+ * const grads: TensorMap = new Map([['cls_w', new Float32Array(512 * 2)]]);
+ * ```
+ */
 export type TensorMap = Map<string, Float32Array>;
 
-/** Options of {@link Adam}. */
+/**
+ * Options of {@link Adam}.
+ *
+ * @example
+ * ```ts
+ * const adam = new Adam({ lr: 2e-4, weightDecay: 1e-5, kind: 'adamw' } satisfies AdamOptions);
+ * ```
+ */
 export interface AdamOptions {
   lr: number;
   beta1?: number;
@@ -94,7 +108,15 @@ export function clipGradNorm(grads: TensorMap, maxNorm: number): number {
   return norm;
 }
 
-/** A learning-rate schedule over optimiser steps. */
+/**
+ * A learning-rate schedule over optimiser steps.
+ *
+ * @example
+ * ```ts
+ * const schedule: LrSchedule = { kind: 'cosine', totalSteps: 2000, warmupSteps: 100 };
+ * lrAt(schedule, 2e-4, 1000);
+ * ```
+ */
 export type LrSchedule =
   | { kind: 'constant' }
   | { kind: 'cosine'; totalSteps: number; warmupSteps?: number; minLr?: number }

@@ -4,7 +4,14 @@
 import { WsiError } from '@wsi/core';
 import { InferenceSession, Tensor } from 'onnxruntime-node';
 
-/** Options of {@link createSession}. */
+/**
+ * Options of {@link createSession}.
+ *
+ * @example
+ * ```ts
+ * const session = await createSession(modelBytes, { threads: 2 } satisfies SessionOptions);
+ * ```
+ */
 export interface SessionOptions {
   /** Intra-op threads (default: ORT's choice, all cores). */
   threads?: number;

@@ -7,8 +7,16 @@ import { WsiError } from '@wsi/core';
 import type { Sym, Tracer } from '../autodiff/tracer.js';
 import type { TensorMap } from '../engine/optim.js';
 import type { Rng } from '../engine/rng.js';
+import { type HeadKind, headLayer, headWeightShape } from './heads.js';
 
-/** Architecture of an ABMIL model. */
+/**
+ * Architecture of an ABMIL model.
+ *
+ * @example
+ * ```ts
+ * const cfg: AbmilConfig = abmilConfig({ inDim: 1024, classes: 2 }); // hidden 512, attnDim 256, dropout 0.25
+ * ```
+ */
 export interface AbmilConfig {
   model: 'abmil';
   /** Feature dimension D. */
@@ -21,12 +29,22 @@ export interface AbmilConfig {
   classes: number;
   /** Dropout after the first layer during training (default 0.25). */
   dropout: number;
+  /** Output head (default softmax classification). */
+  head?: HeadKind;
 }
 
-/** A parameter's name and shape (weights are stored [in, out]). */
+/**
+ * A parameter's name and shape (weights are stored [in, out]); `init: 'ones'` for LayerNorm scales.
+ *
+ * @example
+ * ```ts
+ * const specs: ParamSpec[] = abmilParams(cfg); // [{ name: 'fc_w', shape: [1024, 512] }, …]
+ * ```
+ */
 export interface ParamSpec {
   name: string;
   shape: number[];
+  init?: 'ones';
 }
 
 /**
@@ -43,10 +61,28 @@ export function abmilConfig(c: Partial<AbmilConfig> & { inDim: number; classes: 
     if (!(Number.isInteger(cfg[k]) && cfg[k] >= 1))
       throw new WsiError('InvalidArgument', `ABMIL ${k} must be a positive integer, got ${cfg[k]}`);
   }
-  if (cfg.classes < 2) throw new WsiError('InvalidArgument', `ABMIL needs at least 2 classes, got ${cfg.classes}`);
+  checkCommon('ABMIL', cfg);
+  return cfg;
+}
+
+/**
+ * Validation shared by every model configuration (class count, dropout, head).
+ *
+ * @throws WsiError `InvalidArgument`.
+ * @example
+ * ```ts
+ * checkCommon('CLAM-SB', cfg);
+ * ```
+ */
+export function checkCommon(
+  name: string,
+  cfg: { classes: number; dropout: number; head?: HeadKind | undefined },
+): void {
+  if (cfg.classes < 2) throw new WsiError('InvalidArgument', `${name} needs at least 2 classes, got ${cfg.classes}`);
   if (!(cfg.dropout >= 0 && cfg.dropout < 1))
     throw new WsiError('InvalidArgument', `dropout must be in [0, 1), got ${cfg.dropout}`);
-  return cfg;
+  if (cfg.head !== undefined && !['softmax', 'coral', 'regression'].includes(cfg.head))
+    throw new WsiError('InvalidArgument', `unknown head '${cfg.head}'`);
 }
 
 /**
@@ -67,8 +103,24 @@ export function abmilParams(c: AbmilConfig): ParamSpec[] {
     { name: 'attn_b_b', shape: [c.attnDim] },
     { name: 'attn_c_w', shape: [c.attnDim, 1] },
     { name: 'attn_c_b', shape: [1] },
-    { name: 'cls_w', shape: [c.hidden, c.classes] },
-    { name: 'cls_b', shape: [c.classes] },
+    ...headParams(c),
+  ];
+}
+
+/**
+ * The classifier parameters `cls_w`, `cls_b` for a config's head (see {@link headWeightShape}).
+ *
+ * @example
+ * ```ts
+ * headParams({ hidden: 64, classes: 5, head: 'coral' }); // cls_w [64, 1], cls_b [4]
+ * ```
+ */
+export function headParams(c: { hidden: number; classes: number; head?: HeadKind | undefined }): ParamSpec[] {
+  const w = headWeightShape(c.head, c.hidden, c.classes);
+  const b = c.head === 'coral' ? c.classes - 1 : (w[1] as number);
+  return [
+    { name: 'cls_w', shape: w },
+    { name: 'cls_b', shape: [b] },
   ];
 }
 
@@ -85,7 +137,8 @@ export function initParams(specs: ParamSpec[], rng: Rng): TensorMap {
   for (const s of specs) {
     const n = s.shape.reduce((a, b) => a * b, 1);
     const data = new Float32Array(n);
-    if (s.shape.length === 2) {
+    if (s.init === 'ones') data.fill(1);
+    else if (s.shape.length === 2) {
       const std = Math.sqrt(2 / ((s.shape[0] as number) + (s.shape[1] as number)));
       for (let i = 0; i < n; i++) data[i] = rng.normal() * std;
     }
@@ -94,7 +147,14 @@ export function initParams(specs: ParamSpec[], rng: Rng): TensorMap {
   return out;
 }
 
-/** Outputs of {@link abmilForward}. */
+/**
+ * Outputs of {@link abmilForward}.
+ *
+ * @example
+ * ```ts
+ * const { logits, attention }: AbmilOutputs = abmilForward(t, cfg, x, params);
+ * ```
+ */
 export interface AbmilOutputs {
   /** [1, C]. */
   logits: Sym;
@@ -110,21 +170,57 @@ export interface AbmilOutputs {
  * const { logits, attention } = abmilForward(t, x, params, mask);
  * ```
  */
-export function abmilForward(t: Tracer, x: Sym, p: Record<string, Sym>, mask?: Sym): AbmilOutputs {
-  const P = (k: string) => {
-    const s = p[k];
-    if (!s) throw new WsiError('InvalidArgument', `ABMIL parameter '${k}' missing`);
-    return s;
-  };
+export function abmilForward(
+  t: Tracer,
+  x: Sym,
+  p: Record<string, Sym>,
+  mask?: Sym,
+  head?: HeadKind,
+): AbmilOutputs & { h: Sym } {
+  const P = paramGetter(p, 'ABMIL');
   let h = t.relu(t.gemm(x, P('fc_w'), P('fc_b')));
   if (mask) h = t.mul(h, mask);
+  const { attention, logits } = gatedAttentionHead(t, h, P, head);
+  return { logits, attention, h };
+}
+
+/**
+ * A lookup of recorded parameters that fails with a typed error when one is missing.
+ *
+ * @example
+ * ```ts
+ * const P = paramGetter(p, 'CLAM-SB'); P('fc_w');
+ * ```
+ */
+export function paramGetter(p: Record<string, Sym>, model: string): (k: string) => Sym {
+  return (k) => {
+    const s = p[k];
+    if (!s) throw new WsiError('InvalidArgument', `${model} parameter '${k}' missing`);
+    return s;
+  };
+}
+
+/**
+ * Gated attention pooling of instance embeddings `h` [N, H] and the classifier head: parameters `attn_*`, `cls_*`.
+ *
+ * @example
+ * ```ts
+ * const { attention, logits } = gatedAttentionHead(t, h, P, 'softmax');
+ * ```
+ */
+export function gatedAttentionHead(
+  t: Tracer,
+  h: Sym,
+  P: (k: string) => Sym,
+  head?: HeadKind,
+): { attention: Sym; logits: Sym } {
   const a = t.tanh(t.gemm(h, P('attn_a_w'), P('attn_a_b')));
   const b = t.sigmoid(t.gemm(h, P('attn_b_w'), P('attn_b_b')));
   const s = t.gemm(t.mul(a, b), P('attn_c_w'), P('attn_c_b')); // [N, 1]
   const attention = t.softmax(t.transpose(s, [1, 0]), 1); // [1, N]
   const bag = t.matmul(attention, h); // [1, H]
-  const logits = t.gemm(bag, P('cls_w'), P('cls_b')); // [1, C]
-  return { logits, attention };
+  const logits = headLayer(t, bag, P('cls_w'), P('cls_b'), head); // [1, C] (coral: C−1; regression: 1)
+  return { attention, logits };
 }
 
 /**

@@ -8,10 +8,24 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { throwIfAborted, WsiError } from '@wsi/core';
 
-/** Which codec a pooled task runs. */
+/**
+ * Which codec a pooled task runs.
+ *
+ * @example
+ * ```ts
+ * const codec: WasmCodec = 'j2k';
+ * ```
+ */
 export type WasmCodec = 'j2k' | 'jpeg';
 
-/** What a worker sends back: interleaved samples (`channels` 4 = RGBA made from 8-bit RGB). */
+/**
+ * What a worker sends back: interleaved samples (`channels` 4 = RGBA made from 8-bit RGB).
+ *
+ * @example
+ * ```ts
+ * const tile: WasmDecoded = await wasmDecodePool().decode('j2k', bytes, 256, 256);
+ * ```
+ */
 export interface WasmDecoded {
   width: number;
   height: number;

@@ -12,7 +12,14 @@ import { tiffProperties } from '../tiff/properties.js';
 import { TAG } from '../tiff/tags.js';
 import { formatDouble, parseDoubleProp, parseIntProp, probeTiff, tiffOf } from './probe.js';
 
-/** Parses Aperio's `|`-separated description into `aperio.*` properties (the first field is skipped). */
+/**
+ * Parses Aperio's `|`-separated description into `aperio.*` properties (the first field is skipped).
+ *
+ * @example
+ * ```ts
+ * aperioProperties('Aperio Image Library v10|AppMag = 20|MPP = 0.499'); // { 'aperio.AppMag': '20', 'aperio.MPP': '0.499' }
+ * ```
+ */
 export function aperioProperties(description: string): Record<string, string> {
   const out: Record<string, string> = {};
   const fields = description.split('|');

@@ -12,7 +12,15 @@ import { tiffProperties } from '../tiff/properties.js';
 import { TAG } from '../tiff/tags.js';
 import { probeTiff, tiffOf } from './probe.js';
 
-/** Levels of a page (or SubIFD) pyramid: directory 0 plus reduced-resolution tiled directories, widest first. */
+/**
+ * Levels of a page (or SubIFD) pyramid: directory 0 plus reduced-resolution tiled directories, widest first.
+ *
+ * @example
+ * ```ts
+ * const tiff = await parseTiff(source);
+ * const levels = pyramidLevels(tiff.ifds); // TiffImage per level, widest first
+ * ```
+ */
 export function pyramidLevels(ifds: readonly TiffIfd[]): TiffImage[] {
   const first = ifds[0];
   if (!first) return [];

@@ -22,7 +22,14 @@ const UNIT_TO_UM: Readonly<Record<string, number>> = {
   pm: 1e-6,
 };
 
-/** What the reader takes from OME-XML. */
+/**
+ * What the reader takes from OME-XML.
+ *
+ * @example
+ * ```ts
+ * const { mpp, channels }: OmeInfo = parseOmeXml(description);
+ * ```
+ */
 export interface OmeInfo {
   mpp?: { x: number; y: number };
   channels: string[];

@@ -4,7 +4,14 @@
 import { type Raster, type RasterDtype, WsiError } from '@wsi/core';
 import type { TiffImage } from '../tiff/image.js';
 
-/** Channels and dtype a level's regions are returned in. */
+/**
+ * Channels and dtype a level's regions are returned in.
+ *
+ * @example
+ * ```ts
+ * const layout: PixelLayout = pixelLayout(image); // e.g. { channels: 4, dtype: 'uint8', rgba: true }
+ * ```
+ */
 export interface PixelLayout {
   channels: number;
   dtype: RasterDtype;

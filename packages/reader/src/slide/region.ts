@@ -5,7 +5,14 @@
  */
 import { type Raster, WsiError } from '@wsi/core';
 
-/** The geometry of one level's tile grid. */
+/**
+ * The geometry of one level's tile grid.
+ *
+ * @example
+ * ```ts
+ * const grid: TileGrid = { width: 46000, height: 32914, tileWidth: 256, tileHeight: 256 };
+ * ```
+ */
 export interface TileGrid {
   width: number;
   height: number;
@@ -13,7 +20,14 @@ export interface TileGrid {
   tileHeight: number;
 }
 
-/** Fetches a decoded tile (null = missing, painted transparent). */
+/**
+ * Fetches a decoded tile (null = missing, painted transparent).
+ *
+ * @example
+ * ```ts
+ * const fetchTile: TileFetcher = async (col, row) => (await hasTile(col, row)) ? decodeTile(col, row) : null;
+ * ```
+ */
 export type TileFetcher = (col: number, row: number) => Promise<Raster | null>;
 
 /**

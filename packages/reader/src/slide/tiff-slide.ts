@@ -32,7 +32,15 @@ const JPEG = new Set([6, 7]);
 /** Largest associated image we decode (64 Mpx, as readLevel's budget): labels and macros are a few Mpx. */
 const MAX_ASSOCIATED_PIXELS = 64 * 1024 * 1024;
 
-/** What a format module hands to {@link TiffSlide}. */
+/**
+ * What a format module hands to {@link TiffSlide}.
+ *
+ * @example
+ * ```ts
+ * const init: TiffSlideInit = { format: 'generic-tiff', source, levels: pyramidLevels(tiff.ifds), properties: {} };
+ * const slide = new TiffSlide(init);
+ * ```
+ */
 export interface TiffSlideInit {
   format: SlideFormat;
   source: ByteSource;
@@ -52,13 +60,28 @@ export interface TiffSlideInit {
   embeddedAssociated?: ReadonlyMap<string, Uint8Array>;
 }
 
-/** Options for a slide's caches. */
+/**
+ * Options for a slide's caches.
+ *
+ * @example
+ * ```ts
+ * const slide = await openSlide(bytes, { closeSource: false } satisfies TiffSlideOptions);
+ * ```
+ */
 export interface TiffSlideOptions extends TiledSlideOptions {
   /** Close the byte source on `close()` (default true). */
   closeSource?: boolean;
 }
 
-/** A tile's stored bytes, for pass-through (re-muxing without re-encoding). */
+/**
+ * A tile's stored bytes, for pass-through (re-muxing without re-encoding).
+ *
+ * @example
+ * ```ts
+ * const raw: RawTile = await slide.readRawTile(0, 3, 5); // level, column, row
+ * console.log(raw.compression, raw.bytes.length);
+ * ```
+ */
 export interface RawTile {
   bytes: Uint8Array;
   compression: number;

@@ -7,7 +7,14 @@
 import { type Raster, WsiError } from '@wsi/core';
 import { type BufferPool, sharedBufferPool } from './buffer-pool.js';
 
-/** Default byte budget of a slide's tile cache (OpenSlide's is 32 MiB). */
+/**
+ * Default byte budget of a slide's tile cache (OpenSlide's is 32 MiB).
+ *
+ * @example
+ * ```ts
+ * const cache = new TileCache(4 * DEFAULT_TILE_CACHE_BYTES); // shared by several slides
+ * ```
+ */
 export const DEFAULT_TILE_CACHE_BYTES = 64 << 20;
 
 /**

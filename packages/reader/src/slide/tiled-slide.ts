@@ -27,7 +27,14 @@ import type { PixelLayout } from './pixels.js';
 import { bilinearShift, copyWindow, type PaintChunk, paintChunks, subpixel } from './region.js';
 import { TileCache } from './tile-cache.js';
 
-/** Metadata a subclass passes to {@link TiledSlide}. */
+/**
+ * Metadata a subclass passes to {@link TiledSlide}.
+ *
+ * @example
+ * ```ts
+ * const init: TiledSlideInit = { format: 'dicom', levels, layouts, properties, description: 'series 1.2.3' };
+ * ```
+ */
 export interface TiledSlideInit {
   format: SlideFormat;
   /** Levels, largest first; `tileWidth`/`tileHeight` define the grid `decodeTile` is asked for. */
@@ -43,7 +50,15 @@ export interface TiledSlideInit {
   description: string;
 }
 
-/** Cache options shared by every slide class. */
+/**
+ * Cache options shared by every slide class.
+ *
+ * @example
+ * ```ts
+ * const shared = new TileCache(256 << 20);
+ * const a = await openSlide('a.svs', { cache: shared } satisfies TiledSlideOptions);
+ * ```
+ */
 export interface TiledSlideOptions {
   /** Shared decoded-tile cache (a `SlideReader` passes one for all its slides). */
   cache?: TileCache;

@@ -5,7 +5,14 @@
 import { type ByteSource, WsiError } from '@wsi/core';
 import { TAG, TYPE, TYPE_SIZE } from './tags.js';
 
-/** One directory entry, with its value's absolute location. */
+/**
+ * One directory entry, with its value's absolute location.
+ *
+ * @example
+ * ```ts
+ * const entry: TiffEntry | undefined = ifd.entries.get(TAG.ImageDescription);
+ * ```
+ */
 export interface TiffEntry {
   tag: number;
   type: number;
@@ -16,7 +23,14 @@ export interface TiffEntry {
   byteLength: number;
 }
 
-/** Context shared by all directories of one file. */
+/**
+ * Context shared by all directories of one file.
+ *
+ * @example
+ * ```ts
+ * const { littleEndian, bigTiff }: TiffContext = (await parseTiff(source)).ctx;
+ * ```
+ */
 export interface TiffContext {
   source: ByteSource;
   size: number;

@@ -7,7 +7,14 @@ import type { TileDecodeInfo } from '../decode/index.js';
 import { corrupt, type TiffIfd } from './ifd.js';
 import { TAG } from './tags.js';
 
-/** Geometry limits: anything beyond is treated as a corrupt header, never allocated. */
+/**
+ * Geometry limits: anything beyond is treated as a corrupt header, never allocated.
+ *
+ * @example
+ * ```ts
+ * if (width > IMAGE_LIMITS.maxSide) throw new WsiError('CorruptFile', 'image too large');
+ * ```
+ */
 export const IMAGE_LIMITS = {
   /** Largest image side, in pixels (2^24: 16.7 M — far beyond any scanner). */
   maxSide: 1 << 24,
@@ -22,7 +29,14 @@ export const IMAGE_LIMITS = {
 /** Slack over twice a tile's pixel bytes allowed for its compressed size (headers, tables, embedded metadata). */
 const MAX_TILE_OVERHEAD = 1 << 20;
 
-/** A byte range in the file. */
+/**
+ * A byte range in the file.
+ *
+ * @example
+ * ```ts
+ * const { offset, length }: TileLocation = await image.tileLocation(0, 0);
+ * ```
+ */
 export interface TileLocation {
   offset: number;
   length: number;

@@ -14,7 +14,14 @@ import {
 } from './ifd.js';
 import { TAG, TYPE, TYPE_SIZE } from './tags.js';
 
-/** Limits that keep a hostile file from driving work or allocation. */
+/**
+ * Limits that keep a hostile file from driving work or allocation.
+ *
+ * @example
+ * ```ts
+ * TIFF_LIMITS.maxIfds; // 4096 directories at most
+ * ```
+ */
 export const TIFF_LIMITS = {
   /** Directories in the main chain. */
   maxIfds: 4096,
@@ -24,7 +31,15 @@ export const TIFF_LIMITS = {
   maxSubIfds: 64,
 } as const;
 
-/** A parsed TIFF file: its directories in chain order, each with its SubIFDs. */
+/**
+ * A parsed TIFF file: its directories in chain order, each with its SubIFDs.
+ *
+ * @example
+ * ```ts
+ * const tiff: TiffFile = await parseTiff(await openByteSource('slide.tif'));
+ * console.log(tiff.bigTiff, tiff.ifds.length);
+ * ```
+ */
 export interface TiffFile {
   readonly ctx: TiffContext;
   readonly littleEndian: boolean;
@@ -33,7 +48,14 @@ export interface TiffFile {
   readonly ifds: readonly TiffIfd[];
 }
 
-/** True when the bytes start with a TIFF or BigTIFF header (either byte order). */
+/**
+ * True when the bytes start with a TIFF or BigTIFF header (either byte order).
+ *
+ * @example
+ * ```ts
+ * isTiffHeader(new Uint8Array([0x49, 0x49, 42, 0])); // true: little-endian classic TIFF
+ * ```
+ */
 export function isTiffHeader(head: Uint8Array): boolean {
   if (head.length < 4) return false;
   const le = head[0] === 0x49 && head[1] === 0x49;

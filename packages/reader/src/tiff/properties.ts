@@ -62,7 +62,14 @@ export function tiffProperties(ifd: TiffIfd): Record<string, string> {
   return out;
 }
 
-/** OpenSlide's `openslide.level[i].*` and `openslide.level-count` properties. */
+/**
+ * OpenSlide's `openslide.level[i].*` and `openslide.level-count` properties.
+ *
+ * @example
+ * ```ts
+ * levelProperties(slide.levels)['openslide.level[1].downsample']; // e.g. '4.0004...'
+ * ```
+ */
 export function levelProperties(
   levels: readonly { width: number; height: number; downsample: number; tileWidth: number; tileHeight: number }[],
 ): Record<string, string> {

@@ -2,7 +2,14 @@
  * TIFF tag numbers, field types and the enumerations @wsi/reader needs.
  */
 
-/** Tag numbers used by the reader (TIFF 6.0, BigTIFF and the SubIFD / JPEG / ICC extensions). */
+/**
+ * Tag numbers used by the reader (TIFF 6.0, BigTIFF and the SubIFD / JPEG / ICC extensions).
+ *
+ * @example
+ * ```ts
+ * const description = ifd.string(TAG.ImageDescription);
+ * ```
+ */
 export const TAG = {
   NewSubfileType: 254,
   ImageWidth: 256,
@@ -41,10 +48,24 @@ export const TAG = {
   IccProfile: 34675,
 } as const;
 
-/** Byte size of each TIFF field type (index = type code); 0 = unknown type. */
+/**
+ * Byte size of each TIFF field type (index = type code); 0 = unknown type.
+ *
+ * @example
+ * ```ts
+ * TYPE_SIZE[TYPE.LONG8]; // 8
+ * ```
+ */
 export const TYPE_SIZE: readonly number[] = [0, 1, 1, 2, 4, 8, 1, 1, 2, 4, 8, 4, 8, 4, 0, 0, 8, 8, 8];
 
-/** Field type codes. */
+/**
+ * Field type codes.
+ *
+ * @example
+ * ```ts
+ * entry.type === TYPE.ASCII;
+ * ```
+ */
 export const TYPE = {
   BYTE: 1,
   ASCII: 2,
@@ -64,7 +85,14 @@ export const TYPE = {
   IFD8: 18,
 } as const;
 
-/** `tiff.*` string properties OpenSlide copies from the first directory, in its naming. */
+/**
+ * `tiff.*` string properties OpenSlide copies from the first directory, in its naming.
+ *
+ * @example
+ * ```ts
+ * for (const [tag, key] of TIFF_STRING_PROPERTIES) console.log(tag, key); // 270 'tiff.ImageDescription', …
+ * ```
+ */
 export const TIFF_STRING_PROPERTIES: readonly (readonly [number, string])[] = [
   [TAG.ImageDescription, 'tiff.ImageDescription'],
   [TAG.Make, 'tiff.Make'],
@@ -77,7 +105,14 @@ export const TIFF_STRING_PROPERTIES: readonly (readonly [number, string])[] = [
   [TAG.DocumentName, 'tiff.DocumentName'],
 ];
 
-/** Compression tag values with a name, for messages. */
+/**
+ * Compression tag values with a name, for messages.
+ *
+ * @example
+ * ```ts
+ * COMPRESSION_NAMES[33005]; // 'Aperio JPEG 2000 (RGB)'
+ * ```
+ */
 export const COMPRESSION_NAMES: Readonly<Record<number, string>> = {
   1: 'none',
   5: 'LZW',

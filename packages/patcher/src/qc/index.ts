@@ -1,0 +1,3 @@
+export * from './measure.js';
+export * from './rules.js';
+export * from './slide-qc.js';
