@@ -131,8 +131,10 @@ export async function thumbnail(slide: Slide, maxSize: number, options: SlideRea
   const level = slide.bestLevelForDownsample(ds);
   const l = slide.levels[level] as SlideLevel;
   // A big level (a single-level slide, or a corrupt file's claimed size) is shrunk chunk by chunk by an integer
-  // factor first, keeping at least twice the output resolution for the final Lanczos resize: memory stays bounded.
-  const factor = Math.floor(Math.max(l.width / w, l.height / h) / 2);
+  // factor first (keeping twice the output resolution for the final Lanczos resize when the ratio allows; at least
+  // the output resolution otherwise), as libvips' shrink-then-reduce does: memory stays bounded.
+  const ratio = Math.max(l.width / w, l.height / h);
+  const factor = Math.floor(ratio >= 4 ? ratio / 2 : ratio);
   if (l.width * l.height <= THUMBNAIL_DIRECT_PIXELS || factor < 2) {
     const full = await readLevel(slide, level, options);
     return resizeRaster(full, w, h);

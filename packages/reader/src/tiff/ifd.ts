@@ -176,8 +176,23 @@ export class TiffIfd {
     checkValueRange(this.ctx, e);
     const size = TYPE_SIZE[e.type] as number;
     const raw = this.#values.get(tag) ?? (await this.ctx.source.read(e.valueOffset, expected * size, { signal }));
-    return Float64Array.from(decodeNumbers(raw, e.type, expected, this.ctx.littleEndian));
+    return decodeOffsets(raw, e.type, expected, this.ctx.littleEndian);
   }
+}
+
+/**
+ * An offsets/counts array (SHORT, LONG, LONG8 or IFD8) straight into a `Float64Array`: one typed loop, no
+ * intermediate JS array (TileOffsets of a large slide hold hundreds of thousands of values).
+ */
+function decodeOffsets(raw: Uint8Array, type: number, count: number, le: boolean): Float64Array {
+  const size = TYPE_SIZE[type] ?? 0;
+  const n = Math.min(count, size > 0 ? Math.floor(raw.byteLength / size) : 0);
+  const dv = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+  const out = new Float64Array(n);
+  if (type === TYPE.LONG || type === TYPE.IFD) for (let i = 0; i < n; i++) out[i] = dv.getUint32(i * 4, le);
+  else if (type === TYPE.SHORT) for (let i = 0; i < n; i++) out[i] = dv.getUint16(i * 2, le);
+  else out.set(decodeNumbers(raw, type, n, le));
+  return out;
 }
 
 /** Throws `CorruptFile` when an entry's value lies outside the file. */

@@ -316,7 +316,9 @@ async function longs(ifd: TiffIfd, tag: number, count: number): Promise<Float64A
   if (!raw || raw.byteLength < 4 * count) return undefined;
   const le = ifd.ctx.littleEndian;
   if (le && raw.byteOffset % 4 === 0 && new Uint8Array(new Uint16Array([1]).buffer)[0] === 1) {
-    return Float64Array.from(new Uint32Array(raw.buffer, raw.byteOffset, count)); // native conversion
+    const out = new Float64Array(count);
+    out.set(new Uint32Array(raw.buffer, raw.byteOffset, count)); // native conversion (Float64Array.from iterates)
+    return out;
   }
   const dv = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
   const out = new Float64Array(count);
