@@ -19,7 +19,14 @@ import { deflateDecoder, lzwDecoder, uncompressedDecoder, zstdDecoder } from './
 import type { TileDecodeInfo, TileDecoder } from './types.js';
 import { webpDecoder } from './webp.js';
 
-export { type JpegBackend, jpegBackend, prepareJpegTile, setJpegBackend } from './jpeg.js';
+export {
+  type DecodedWindow,
+  decodeJpegWindow,
+  type JpegBackend,
+  jpegBackend,
+  prepareJpegTile,
+  setJpegBackend,
+} from './jpeg.js';
 export {
   adobeMarker,
   completeJpegStream,

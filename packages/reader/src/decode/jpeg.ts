@@ -157,6 +157,51 @@ async function decodeTurbo(
 }
 
 /**
+ * A decoded part of a JPEG image: `data` covers `width`×`height` pixels whose top-left is (`x`, `y`) in the image.
+ *
+ * @example
+ * ```ts
+ * const w = await decodeJpegWindow(bytes, info, { x: 100, y: 60, width: 50, height: 40 }, (n) => new Uint8Array(n));
+ * if (w) console.log(w.x, w.y, w.width, w.height); // a window containing the one asked for
+ * ```
+ */
+export interface DecodedWindow extends Raster<'uint8'> {
+  x: number;
+  y: number;
+}
+
+/**
+ * Decodes only the part of a JPEG image that covers `want` (image pixels) with libjpeg-turbo's cropped decoding —
+ * the entropy data after the window's last row is never decoded and only the window's blocks go through the IDCT —
+ * as RGBA (or grey), into a buffer from `acquire`. The window returned contains `want` (plus a margin, its left
+ * edge on an iMCU boundary) and its pixels inside `want` equal the whole-image decode's exactly. Undefined when the
+ * JPEG engine is not libjpeg-turbo or the stream cannot be cropped: decode it whole then.
+ *
+ * @example
+ * ```ts
+ * const part = await decodeJpegWindow(jpeg, info, { x: 0, y: 200, width: 256, height: 56 }, (n) => pool.acquire(n));
+ * ```
+ */
+export async function decodeJpegWindow(
+  bytes: Uint8Array,
+  info: TileDecodeInfo,
+  want: { x: number; y: number; width: number; height: number },
+  acquire: (bytes: number) => Uint8Array,
+  signal?: AbortSignal,
+): Promise<DecodedWindow | undefined> {
+  throwIfAborted(signal);
+  const tj = backend === 'wasm' || backend === 'native' ? null : loadLibjpegTurbo();
+  if (!tj) return undefined;
+  const { stream, components } = prepareJpegTile(bytes, info);
+  const channels = components === 1 ? 1 : 4;
+  const r = await tj.decodeWindow(stream, info, channels, want, acquire);
+  throwIfAborted(signal);
+  if (r === null) return undefined;
+  if (typeof r === 'string') throw new WsiError('CorruptFile', `JPEG image does not decode: ${r}`);
+  return { ...r, channels, dtype: 'uint8' };
+}
+
+/**
  * The JPEG tile decoder (Compression 7; also 6 for tiles that are complete JPEG streams).
  *
  * @example

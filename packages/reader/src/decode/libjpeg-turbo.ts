@@ -49,7 +49,32 @@ export interface LibjpegTurbo {
    * libjpeg's message when the stream is corrupt or truncated (a few harmless libjpeg warnings are not errors).
    */
   decode(stream: Uint8Array, width: number, channels: 1 | 4, into: Uint8Array): Promise<string | null>;
+  /**
+   * Decodes only the part of `stream` (a `frame.width`×`frame.height` image) covering `want`, widened by
+   * {@link CROP_MARGIN} pixels and aligned to the iMCU on the left, so the pixels inside `want` equal a whole-image
+   * decode exactly (libjpeg treats a crop's edges as image edges when it upsamples chroma). `acquire(bytes)` gives
+   * the output buffer. Resolves to the window and its origin, to libjpeg's message for a corrupt stream, or to null
+   * when the stream cannot be cropped (then decode it whole).
+   */
+  decodeWindow(
+    stream: Uint8Array,
+    frame: { width: number; height: number },
+    channels: 1 | 4,
+    want: { x: number; y: number; width: number; height: number },
+    acquire: (bytes: number) => Uint8Array,
+  ): Promise<{ data: Uint8Array; x: number; y: number; width: number; height: number } | string | null>;
 }
+
+/**
+ * Pixels decoded around a cropped window: fancy upsampling reads one chroma sample (up to 4 pixels at 4×
+ * subsampling) across a crop edge, so 8 pixels of margin keep the window bit-exact (checked against whole decodes
+ * in the reader's tests).
+ */
+export const CROP_MARGIN = 8;
+const TJPARAM_SUBSAMP = 4;
+/** iMCU width in pixels by TurboJPEG subsampling (444, 422, 420, GRAY, 440, 411, 441). */
+const MCU_WIDTH = [8, 16, 16, 8, 8, 32, 8];
+let regionTypes = 0;
 
 let loaded: LibjpegTurbo | null | undefined;
 
@@ -104,7 +129,11 @@ export function loadLibjpegTurbo(): LibjpegTurbo | null {
       ) as unknown as Fn;
       const errorCode = lib.func('int tj3GetErrorCode(void *)') as unknown as Fn;
       const errorStr = lib.func('const char *tj3GetErrorStr(void *)') as unknown as Fn;
-      loaded = makeDecoder(path, { init, set, decompress, errorCode, errorStr });
+      const header = lib.func('int tj3DecompressHeader(void *, const uint8_t *, size_t)') as unknown as Fn;
+      const get = lib.func('int tj3Get(void *, int)') as unknown as Fn;
+      const region = koffi.struct(`wsi_tjregion_${regionTypes++}`, { x: 'int', y: 'int', w: 'int', h: 'int' });
+      const crop = lib.func('tj3SetCroppingRegion', 'int', ['void *', region]) as unknown as Fn;
+      loaded = makeDecoder(path, { init, set, decompress, errorCode, errorStr, header, get, crop });
       break;
     } catch {
       // not this one: try the next candidate
@@ -119,12 +148,17 @@ interface TjFns {
   decompress: Fn;
   errorCode: Fn;
   errorStr: Fn;
+  header: Fn;
+  get: Fn;
+  crop: Fn;
 }
 
 function makeDecoder(path: string, tj: TjFns): LibjpegTurbo {
-  // A TurboJPEG handle serves one decode at a time: keep the idle ones for reuse (as many as were ever in flight).
-  const idle: unknown[] = [];
-  const handle = (): unknown => {
+  // A TurboJPEG handle serves one decode at a time: idle ones are kept for reuse (as many as were ever in flight).
+  // Handles that decode windows keep a cropping region, so they are kept apart from the whole-image ones.
+  const idleWhole: unknown[] = [];
+  const idleCrop: unknown[] = [];
+  const handle = (idle: unknown[]): unknown => {
     const reused = idle.pop();
     if (reused) return reused;
     const h = tj.init(TJINIT_DECOMPRESS);
@@ -136,54 +170,94 @@ function makeDecoder(path: string, tj: TjFns): LibjpegTurbo {
     tj.set(h, TJPARAM_SCANLIMIT, MAX_SCANS);
     return h;
   };
+  /** libjpeg's message for a failed call on `h`, or null when it only warned harmlessly. */
+  const failure = (h: unknown): string | null => {
+    const text = String(tj.errorStr(h));
+    // Only libjpeg's harmless warnings pass (extraneous bytes before a marker, which some scanners write…); a
+    // truncated scan or a stream with no image is corrupt, though libjpeg would fill grey and go on.
+    return tj.errorCode(h) !== TJERR_WARNING || !BENIGN_WARNING.test(text) ? text : null;
+  };
   // a slot is held from the call until its callback; a finished call hands its slot to the next waiter
   let inFlight = 0;
   const waiting: (() => void)[] = [];
-  const release = (): void => {
+  const acquireSlot = async (): Promise<void> => {
+    if (inFlight < MAX_IN_FLIGHT) inFlight++;
+    else await new Promise<void>((go) => waiting.push(go));
+  };
+  const releaseSlot = (): void => {
     const next = waiting.shift();
     if (next) next();
     else inFlight--;
   };
-  const run = (stream: Uint8Array, width: number, channels: 1 | 4, into: Uint8Array): Promise<string | null> =>
+  /** tj3Decompress8 on a worker thread; `h` goes back to `idle` and the slot is released when it returns. */
+  const submit = (
+    h: unknown,
+    idle: unknown[],
+    stream: Uint8Array,
+    into: Uint8Array,
+    pitch: number,
+    channels: 1 | 4,
+  ): Promise<string | null> =>
     new Promise<string | null>((resolve) => {
-      let h: unknown;
-      try {
-        h = handle();
-      } catch (err) {
-        release();
-        resolve((err as Error).message);
-        return;
-      }
       tj.decompress.async(
         h,
         stream,
         stream.byteLength,
         into,
-        width * channels,
+        pitch,
         channels === 1 ? TJPF_GRAY : TJPF_RGBA,
         (err: unknown, rc: number) => {
           // (the buffers stay referenced until the call returns: this closure holds them)
-          if (stream.byteLength === 0 || into.byteLength === 0) rc = -1;
           let msg: string | null = null;
           if (err) msg = (err as Error).message;
-          else if (rc !== 0) {
-            const text = String(tj.errorStr(h));
-            // Only libjpeg's harmless warnings pass (extraneous bytes before a marker, which some scanners write…);
-            // a truncated scan or a stream with no image is corrupt, though libjpeg would fill grey and go on.
-            if (tj.errorCode(h) !== TJERR_WARNING || !BENIGN_WARNING.test(text)) msg = text;
-          }
+          else if (rc !== 0) msg = failure(h);
+          else if (stream.byteLength === 0 || into.byteLength === 0) msg = 'empty buffer';
           idle.push(h);
-          release();
+          releaseSlot();
           resolve(msg);
         },
       );
     });
+  const take = (idle: unknown[]): unknown | string => {
+    try {
+      return handle(idle);
+    } catch (err) {
+      releaseSlot();
+      return `${(err as Error).message}`;
+    }
+  };
   return {
     path,
     async decode(stream, width, channels, into) {
-      if (inFlight < MAX_IN_FLIGHT) inFlight++;
-      else await new Promise<void>((go) => waiting.push(go));
-      return run(stream, width, channels, into);
+      await acquireSlot();
+      const h = take(idleWhole);
+      if (typeof h === 'string') return h;
+      return submit(h, idleWhole, stream, into, width * channels, channels);
+    },
+    async decodeWindow(stream, frame, channels, want, acquire) {
+      await acquireSlot();
+      const h = take(idleCrop);
+      if (typeof h === 'string') return h;
+      // the header and the cropping region are set here on the main thread; only the decode runs on a worker
+      const giveBack = <T>(v: T): T => {
+        idleCrop.push(h);
+        releaseSlot();
+        return v;
+      };
+      if (tj.header(h, stream, stream.byteLength) !== 0) {
+        const msg = failure(h);
+        if (msg !== null) return giveBack(msg);
+      }
+      const mcu = MCU_WIDTH[tj.get(h, TJPARAM_SUBSAMP) as number];
+      if (!mcu) return giveBack(null);
+      const x = Math.floor(Math.max(0, want.x - CROP_MARGIN) / mcu) * mcu;
+      const y = Math.max(0, want.y - CROP_MARGIN);
+      const width = Math.min(frame.width, want.x + want.width + CROP_MARGIN) - x;
+      const height = Math.min(frame.height, want.y + want.height + CROP_MARGIN) - y;
+      if (width <= 0 || height <= 0 || tj.crop(h, { x, y, w: width, h: height }) !== 0) return giveBack(null);
+      const into = acquire(width * height * channels);
+      const msg = await submit(h, idleCrop, stream, into, width * channels, channels);
+      return msg ?? { data: into, x, y, width, height };
     },
   };
 }

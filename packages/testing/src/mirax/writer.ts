@@ -35,6 +35,8 @@ export interface MiraxWriteOptions {
   /** Tile codec (default JPEG; BMP is written as IMAGE_FORMAT = BMP24). */
   format?: 'JPEG' | 'PNG' | 'BMP';
   quality?: number;
+  /** JPEG chroma subsampling (default 4:4:4; scanners also write 4:2:0). */
+  chroma?: '4:4:4' | '4:2:0';
   /** Number of Data*.dat files the images are spread over (default 2). */
   dataFiles?: number;
   /** Records per Index.dat page (default 64, so chains have several pages). */
@@ -136,11 +138,12 @@ function encode(
   h: number,
   format: 'JPEG' | 'PNG' | 'BMP',
   quality: number,
+  chroma: '4:4:4' | '4:2:0' = '4:4:4',
 ): Promise<Buffer> {
   if (format === 'BMP') return Promise.resolve(encodeBmp(rgb, w, h));
   const img = sharp(rgb, { raw: { width: w, height: h, channels: 3 } });
   return format === 'JPEG'
-    ? img.jpeg({ quality, chromaSubsampling: '4:4:4' }).toBuffer()
+    ? img.jpeg({ quality, chromaSubsampling: chroma }).toBuffer()
     : img.png({ compressionLevel: 1 }).toBuffer();
 }
 
@@ -260,7 +263,7 @@ export async function writeMirax(o: MiraxWriteOptions): Promise<MiraxWriteResult
         const batch = jobs.slice(i, i + 8);
         const blobs = await Promise.all(
           batch.map(async ({ x, y }) =>
-            encode(await levelImage(o, positions, k, x, y), g.imageWidth, g.imageHeight, format, quality),
+            encode(await levelImage(o, positions, k, x, y), g.imageWidth, g.imageHeight, format, quality, o.chroma),
           ),
         );
         for (let j = 0; j < batch.length; j++) {

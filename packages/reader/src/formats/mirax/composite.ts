@@ -8,10 +8,48 @@ import { createRaster, type Raster } from '@wsi/core';
 import { bilinearShift, subpixel } from '../../slide/region.js';
 import type { PlacedTile } from './layout.js';
 
-/** A tile with its decoded image (RGBA, opaque). */
+/**
+ * A tile with its decoded image (RGBA, opaque). `image` may hold only part of the camera image: its pixels from
+ * (`ox`, `oy`) on, of a `fullWidth` × `fullHeight` image (defaults: 0, 0 and the raster's own size).
+ */
 export interface DrawTile {
   tile: PlacedTile;
   image: Raster<'uint8'>;
+  ox?: number;
+  oy?: number;
+  fullWidth?: number;
+  fullHeight?: number;
+}
+
+/**
+ * The rectangle of a tile's camera image (image pixels) that painting the level window at (`fx`, `fy`), `w` × `h`
+ * reads — the same clipping as the painting itself, one pixel wider and taller for the bilinear path — or undefined
+ * when it reads nothing.
+ *
+ * @example
+ * ```ts
+ * const r = imageRectFor(tile, 1000.5, 2000, 256, 256, 512, 512); // { x, y, width, height } within the image
+ * ```
+ */
+export function imageRectFor(
+  tile: PlacedTile,
+  fx: number,
+  fy: number,
+  w: number,
+  h: number,
+  imageWidth: number,
+  imageHeight: number,
+): { x: number; y: number; width: number; height: number } | undefined {
+  const ix = subpixel(fx - tile.x).i;
+  const iy = subpixel(fy - tile.y).i;
+  const dw = Math.min(tile.drawW, imageWidth - tile.srcX);
+  const dh = Math.min(tile.drawH, imageHeight - tile.srcY);
+  const x0 = Math.max(0, -ix);
+  const x1 = Math.min(w + 1, dw - ix);
+  const y0 = Math.max(0, -iy);
+  const y1 = Math.min(h + 1, dh - iy);
+  if (x1 <= x0 || y1 <= y0) return undefined;
+  return { x: tile.srcX + x0 + ix, y: tile.srcY + y0 + iy, width: x1 - x0, height: y1 - y0 };
 }
 
 /**
@@ -64,8 +102,10 @@ function copyTile(
   iy: number,
 ): void {
   const { tile, image } = t;
-  const dw = Math.min(tile.drawW, image.width - tile.srcX);
-  const dh = Math.min(tile.drawH, image.height - tile.srcY);
+  const ox = t.ox ?? 0;
+  const oy = t.oy ?? 0;
+  const dw = Math.min(tile.drawW, (t.fullWidth ?? image.width) - tile.srcX);
+  const dh = Math.min(tile.drawH, (t.fullHeight ?? image.height) - tile.srcY);
   const x0 = Math.max(0, -ix);
   const x1 = Math.min(w, dw - ix);
   const y0 = Math.max(0, -iy);
@@ -74,7 +114,7 @@ function copyTile(
   const src = image.data;
   const dst = dest.data;
   for (let y = y0; y < y1; y++) {
-    const s = ((tile.srcY + y + iy) * image.width + tile.srcX + x0 + ix) * 4;
+    const s = ((tile.srcY + y + iy - oy) * image.width + tile.srcX + x0 + ix - ox) * 4;
     dst.set(src.subarray(s, s + (x1 - x0) * 4), ((dy + y) * dest.width + dx + x0) * 4);
   }
 }

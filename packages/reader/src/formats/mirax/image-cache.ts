@@ -40,6 +40,11 @@ export class ImageCache {
     return this.#bytes;
   }
 
+  /** True when `key` is cached or being decoded (acquiring it would not start a decode). */
+  has(key: string): boolean {
+    return this.#items.has(key) || this.#inflight.has(key);
+  }
+
   /** The image for `key`, pinned; `load` gets a recycled buffer of `size` bytes when one is free. */
   acquire(
     key: string,

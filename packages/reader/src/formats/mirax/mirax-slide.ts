@@ -6,6 +6,7 @@ import {
   type AssociatedImageName,
   bestLevelForDownsample,
   createRaster,
+  isWsiError,
   PROPERTY,
   type Raster,
   type Region,
@@ -16,13 +17,14 @@ import {
   WsiError,
 } from '@wsi/core';
 import sharp from 'sharp';
-import { decodeTile } from '../../decode/index.js';
+import { type DecodedWindow, decodeJpegWindow, decodeTile } from '../../decode/index.js';
 import { readJpegHeader } from '../../decode/jpeg-markers.js';
+import { sharedBufferPool } from '../../slide/buffer-pool.js';
 import { type PaintChunk, paintChunks } from '../../slide/region.js';
 import { DEFAULT_TILE_CACHE_BYTES } from '../../slide/tile-cache.js';
 import type { TiledSlideOptions } from '../../slide/tiled-slide.js';
 import { decodeBmp } from './bmp.js';
-import { type DrawTile, paintTiles } from './composite.js';
+import { type DrawTile, imageRectFor, paintTiles } from './composite.js';
 import type { CompanionFile } from './data-file.js';
 import { ImageCache, type ImageEntry } from './image-cache.js';
 import type { MiraxImage, MiraxLevel, PlacedTile } from './layout.js';
@@ -142,15 +144,93 @@ export class MiraxSlide implements Slide {
     const fx = x / ds;
     const fy = y / ds;
     const tiles = this.#tilesIn(li, fx, fy, w, h);
-    const settled = await Promise.allSettled(tiles.map((t) => this.#image(li, t.image)));
-    const entries = settled.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+    const lvl = this.#init.levels[li] as MiraxLevel;
+    const { imageWidth: iw, imageHeight: ih } = lvl;
+    // the part of each camera image the window reads (an image may back several tiles)
+    const rects = new Map<MiraxImage, { x0: number; y0: number; x1: number; y1: number }>();
+    for (const t of tiles) {
+      const r = imageRectFor(t, fx, fy, w, h, iw, ih);
+      if (!r) continue;
+      const u = rects.get(t.image);
+      if (!u) rects.set(t.image, { x0: r.x, y0: r.y, x1: r.x + r.width, y1: r.y + r.height });
+      else {
+        u.x0 = Math.min(u.x0, r.x);
+        u.y0 = Math.min(u.y0, r.y);
+        u.x1 = Math.max(u.x1, r.x + r.width);
+        u.y1 = Math.max(u.y1, r.y + r.height);
+      }
+    }
+    // An uncached JPEG image of which the window reads less than half is decoded in part (libjpeg-turbo's cropped
+    // decode, exact inside the part) and not cached; the others go through the image cache whole, as OpenSlide's.
+    const parts = new Map<MiraxImage, Promise<DecodedWindow | undefined>>();
+    for (const [image, u] of rects) {
+      const key = `${li}:${image.id}`;
+      if (lvl.format !== 'JPEG' || this.#cache.has(key) || 2 * (u.x1 - u.x0) * (u.y1 - u.y0) >= iw * ih) continue;
+      const want = { x: u.x0, y: u.y0, width: u.x1 - u.x0, height: u.y1 - u.y0 };
+      parts.set(image, this.#decodePart(li, image, want, signal));
+    }
+    const loads = tiles.map(async (t): Promise<{ part?: DecodedWindow; entry?: ImageEntry }> => {
+      const part = await parts.get(t.image);
+      return part ? { part } : { entry: await this.#image(li, t.image) };
+    });
+    const settled = await Promise.allSettled(loads);
+    const got = settled.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
     try {
       for (const r of settled) if (r.status === 'rejected') throw r.reason;
       throwIfAborted(signal);
-      const draw: DrawTile[] = tiles.map((tile, i) => ({ tile, image: (entries[i] as ImageEntry).raster }));
+      const draw: DrawTile[] = tiles.map((tile, i) => {
+        const g = got[i] as { part?: DecodedWindow; entry?: ImageEntry };
+        if (g.part) return { tile, image: g.part, ox: g.part.x, oy: g.part.y, fullWidth: iw, fullHeight: ih };
+        return { tile, image: (g.entry as ImageEntry).raster };
+      });
       paintTiles(out, ox, oy, fx, fy, w, h, draw);
     } finally {
-      for (const e of entries) this.#cache.release(e);
+      for (const g of got) if (g.entry) this.#cache.release(g.entry);
+      const done = new Set<Uint8Array>();
+      for (const g of got) if (g.part && !done.has(g.part.data)) done.add(g.part.data);
+      for (const d of done) sharedBufferPool.release(d);
+    }
+  }
+
+  /** Decodes the part `want` of a JPEG camera image into a pooled buffer, or undefined when it cannot be cropped. */
+  async #decodePart(
+    li: number,
+    image: MiraxImage,
+    want: { x: number; y: number; width: number; height: number },
+    signal?: AbortSignal,
+  ): Promise<DecodedWindow | undefined> {
+    const lvl = this.#init.levels[li] as MiraxLevel;
+    const name = this.#init.data.names[image.file] ?? '';
+    const bytes = await this.#bytes(image);
+    try {
+      const part = await decodeJpegWindow(
+        bytes,
+        {
+          compression: 7,
+          photometric: 6,
+          width: lvl.imageWidth,
+          height: lvl.imageHeight,
+          samplesPerPixel: 3,
+          bitsPerSample: 8,
+          planarConfig: 1,
+          predictor: 1,
+        },
+        want,
+        (n) => sharedBufferPool.acquire(n),
+        signal,
+      );
+      if (part && part.channels !== 4) {
+        sharedBufferPool.release(part.data);
+        return undefined;
+      }
+      return part;
+    } catch (err) {
+      if (isWsiError(err, 'Aborted')) throw err;
+      const msg = err instanceof Error ? err.message : String(err);
+      throw new WsiError('CorruptFile', `${name}: JPEG image at offset ${image.offset} does not decode: ${msg}`, {
+        cause: err,
+        details: { file: name },
+      });
     }
   }
 
