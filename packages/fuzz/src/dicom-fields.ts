@@ -8,7 +8,13 @@ import type { Mutation } from './mutations.js';
 import type { Rng } from './rng.js';
 import { encodeUint } from './tiff-fields.js';
 
-/** One element (or pixel-data item) located in the file. */
+/**
+ * One element (or pixel-data item) located in the file.
+ * @example
+ * ```ts
+ * const rows = fields.find((f: DicomField) => f.tag === 0x00280010);
+ * ```
+ */
 export interface DicomField {
   tag: number;
   vr: string;

@@ -10,7 +10,13 @@ import { isWsiError, openHttpSource } from '@wsi/core';
 import type { CaseFailure } from './outcome.js';
 import { Rng } from './rng.js';
 
-/** What the server does with one request. */
+/**
+ * What the server does with one request.
+ * @example
+ * ```ts
+ * const b: HttpBehaviour = 'stall-body';
+ * ```
+ */
 export type HttpBehaviour =
   | 'ok'
   | 'wrong-range'

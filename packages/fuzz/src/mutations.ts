@@ -5,7 +5,13 @@
  */
 import { type ByteSource, MemorySource, type ReadOptions, WsiError } from '@wsi/core';
 
-/** One primitive edit. Offsets refer to the file as edited by the mutations before it. */
+/**
+ * One primitive edit. Offsets refer to the file as edited by the mutations before it.
+ * @example
+ * ```ts
+ * const m: Mutation = { op: 'set', at: 16, bytes: [0xff, 0xff], why: 'ImageWidth' };
+ * ```
+ */
 export type Mutation =
   | { op: 'flip'; at: number; bit: number; why?: string }
   | { op: 'set'; at: number; bytes: number[]; why?: string }
@@ -52,11 +58,23 @@ function total(segs: Segment[]): number {
   return n;
 }
 
-/** Most literal bytes one mutation may add (extensions are capped so a recipe cannot allocate without bound). */
+/**
+ * Most literal bytes one mutation may add (extensions are capped so a recipe cannot allocate without bound).
+ * @example
+ * ```ts
+ * const edit: Mutation = { op: 'extend', count: MAX_EXTEND, fill: 0 };
+ * ```
+ */
 export const MAX_EXTEND = 1 << 20;
 
 /**
  * The edited file as segments over a base of `baseSize` bytes. `readBase` fills literal copies for `dup`.
+ * @example
+ * ```ts
+ * const plan = new EditPlan(100);
+ * plan.apply({ op: 'truncate', size: 10 });
+ * plan.size; // 10
+ * ```
  */
 export class EditPlan {
   readonly segments: Segment[];

@@ -3,7 +3,13 @@
  */
 import { isWsiError } from '@wsi/core';
 
-/** Kinds of failure a case can have. */
+/**
+ * Kinds of failure a case can have.
+ * @example
+ * ```ts
+ * const hang: FailureKind = 'timeout';
+ * ```
+ */
 export type FailureKind =
   /** A plain Error (TypeError, RangeError…) escaped instead of a WsiError. */
   | 'exception'

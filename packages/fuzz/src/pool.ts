@@ -10,7 +10,13 @@ import { fileURLToPath } from 'node:url';
 import type { CaseFailure } from './outcome.js';
 import type { Job, JobResult } from './tasks.js';
 
-/** Options of {@link WorkerPool}. */
+/**
+ * Options of {@link WorkerPool}.
+ * @example
+ * ```ts
+ * const pool = new WorkerPool({ size: 2, timeoutMs: 30_000, memoryMb: 512 } satisfies PoolOptions);
+ * ```
+ */
 export interface PoolOptions {
   /** Worker processes (default 2). */
   size?: number;

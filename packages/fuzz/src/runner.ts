@@ -25,7 +25,13 @@ export interface DistinctFailure {
   job: Job;
 }
 
-/** One target's summary (the JSON line). */
+/**
+ * One target's summary (the JSON line).
+ * @example
+ * ```ts
+ * const s: TargetSummary = await runTarget(pool, 'svs', { cases: 100, ms: 60_000 }, dirs);
+ * ```
+ */
 export interface TargetSummary {
   target: string;
   cases: number;
@@ -38,7 +44,13 @@ export interface TargetSummary {
   outcomes: Record<string, number>;
 }
 
-/** Budget of one target run. */
+/**
+ * Budget of one target run.
+ * @example
+ * ```ts
+ * const budget: TargetBudget = { cases: 10_000, ms: Number.POSITIVE_INFINITY, seed: 1 };
+ * ```
+ */
 export interface TargetBudget {
   /** Stop after this many cases. */
   cases: number;
@@ -57,7 +69,13 @@ function topFrame(stack: string | undefined): string {
     .replace(/^.*packages\//, '');
 }
 
-/** The signature two failures share when they are the same bug. */
+/**
+ * The signature two failures share when they are the same bug.
+ * @example
+ * ```ts
+ * signature({ kind: 'exception', step: 'open', name: 'TypeError', message: 'x' }); // 'exception|open|TypeError|'
+ * ```
+ */
 export function signature(f: CaseFailure): string {
   return `${f.kind}|${f.step.replace(/\(.*\)/, '')}|${f.name}|${topFrame(f.stack)}`;
 }
@@ -103,7 +121,7 @@ async function* jobsOf(target: string, seedDir: string, work: string, seed: numb
     }
   }
   if (target === 'server') {
-    for (let i = 0; ; i++) yield { type: 'server', caseSeed: hashSeed(target, seed, i), seedDir };
+    for (let i = 0; ; i++) yield { type: 'server', caseSeed: hashSeed(target, seed, i), seedDir, work };
   }
   if (target === 'http-source') {
     for (let i = 0; ; i++) yield { type: 'http', caseSeed: hashSeed(target, seed, i) };

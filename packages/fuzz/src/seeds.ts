@@ -18,17 +18,33 @@ import {
 /**
  * How the target opens its seed: one file (as a ByteSource), a MIRAX slide or a DICOM series folder (both written
  * per case: mutated files as copies, the others as symlinks).
+ * @example
+ * ```ts
+ * const kind: SeedKind = 'mirax';
+ * ```
  */
 export type SeedKind = 'file' | 'mirax' | 'dicom-folder';
 
-/** A seed as a recipe names it. */
+/**
+ * A seed as a recipe names it.
+ * @example
+ * ```ts
+ * const spec: SeedSpec = { id: 'gen:svs', kind: 'file' };
+ * ```
+ */
 export interface SeedSpec {
   /** `fixture:<relative path>` or `gen:<name>`. */
   id: string;
   kind: SeedKind;
 }
 
-/** The slide fuzz targets: one per format family, with their seeds. */
+/**
+ * The slide fuzz targets: one per format family, with their seeds.
+ * @example
+ * ```ts
+ * for (const spec of SLIDE_TARGETS.ndpi ?? []) console.log(spec.id);
+ * ```
+ */
 export const SLIDE_TARGETS: Readonly<Record<string, readonly SeedSpec[]>> = {
   svs: [
     { id: 'fixture:aperio/CMU-1-Small-Region.svs', kind: 'file' },

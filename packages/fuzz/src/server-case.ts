@@ -7,7 +7,6 @@
 import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CaseFailure } from './outcome.js';
 import { Rng } from './rng.js';
@@ -21,9 +20,10 @@ interface Running {
 let running: Promise<Running> | undefined;
 const RESPONSE_BOUND_MS = 15_000;
 
-async function start(seedDir: string): Promise<Running> {
+async function start(seedDir: string, work: string): Promise<Running> {
   const { createViewerServer } = await import('@wsi/viewer');
-  const dir = await mkdtemp(join(tmpdir(), 'wsi-fuzz-serve-'));
+  // inside the run's scratch folder, which the runner removes (the worker itself may be killed)
+  const dir = await mkdtemp(join(work, 'serve-'));
   const slides = join(dir, 'slides');
   const overlays = join(dir, 'out');
   await mkdir(slides);
@@ -165,15 +165,15 @@ function rawRequest(base: URL, rng: Rng, ids: readonly string[]): Promise<Reply>
 }
 
 /**
- * Runs one server case; `seedDir` holds the generated seed slide.
+ * Runs one server case; `seedDir` holds the generated seed slide, `work` is the run's scratch folder.
  *
  * @example
  * ```ts
- * const failures = await runServerCase(3, '/tmp/seeds');
+ * const failures = await runServerCase(3, '/tmp/seeds', '/tmp/work');
  * ```
  */
-export async function runServerCase(caseSeed: number, seedDir: string): Promise<CaseFailure[]> {
-  running ??= start(seedDir);
+export async function runServerCase(caseSeed: number, seedDir: string, work: string): Promise<CaseFailure[]> {
+  running ??= start(seedDir, work);
   const { url, ids } = await running;
   const rng = new Rng(caseSeed);
   const failures: CaseFailure[] = [];

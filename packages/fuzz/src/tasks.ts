@@ -4,16 +4,28 @@
 import type { CaseFailure } from './outcome.js';
 import type { SlideRecipe } from './recipe.js';
 
-/** A job sent to a worker process. */
+/**
+ * A job sent to a worker process.
+ * @example
+ * ```ts
+ * const job: Job = { type: 'http', caseSeed: 1 };
+ * ```
+ */
 export type Job =
   | { type: 'slide'; recipe: SlideRecipe; seedDir: string; work: string }
   | { type: 'prop'; target: string; numRuns: number; seed: number }
   | { type: 'http'; caseSeed: number }
-  | { type: 'server'; caseSeed: number; seedDir: string }
+  | { type: 'server'; caseSeed: number; seedDir: string; work: string }
   /** Harness self-checks: a job that hangs, crashes, throws, rejects typed, leaks memory or rejects in the background. */
   | { type: 'selftest'; what: 'hang' | 'crash' | 'throw' | 'typed' | 'grow' | 'unhandled' };
 
-/** A job's result as the worker reports it. */
+/**
+ * A job's result as the worker reports it.
+ * @example
+ * ```ts
+ * const { failures, peakRssMb } = await pool.run(job);
+ * ```
+ */
 export interface JobResult {
   failures: CaseFailure[];
   /** Cases the job ran (1 for a slide or HTTP case; the property runs for a property job). */
@@ -55,7 +67,7 @@ export async function runJob(
     }
     case 'server': {
       const { runServerCase } = await import('./server-case.js');
-      return { failures: await runServerCase(job.caseSeed, job.seedDir), cases: 1 };
+      return { failures: await runServerCase(job.caseSeed, job.seedDir, job.work), cases: 1 };
     }
     case 'http': {
       const { runHttpCase } = await import('./http-case.js');

@@ -6,7 +6,13 @@ import type { ByteSource } from '@wsi/core';
 import type { Mutation } from './mutations.js';
 import type { Rng } from './rng.js';
 
-/** One IFD entry's location in the file. */
+/**
+ * One IFD entry's location in the file.
+ * @example
+ * ```ts
+ * const counts = map.fields.filter((f: TiffField) => f.tag === 325);
+ * ```
+ */
 export interface TiffField {
   /** File offset of the 12- (20-) byte entry. */
   entry: number;
@@ -19,7 +25,13 @@ export interface TiffField {
   elemSize: number;
 }
 
-/** What the walker found. */
+/**
+ * What the walker found.
+ * @example
+ * ```ts
+ * const map: TiffMap | undefined = await mapTiff(source);
+ * ```
+ */
 export interface TiffMap {
   littleEndian: boolean;
   bigtiff: boolean;
@@ -136,7 +148,13 @@ async function readU32(src: ByteSource, at: number, le: boolean, size: number): 
   return new DataView(b.buffer, b.byteOffset, 4).getUint32(0, le);
 }
 
-/** Encodes an unsigned integer of `width` bytes in the file's byte order. */
+/**
+ * Encodes an unsigned integer of `width` bytes in the file's byte order.
+ * @example
+ * ```ts
+ * encodeUint(0x0102, 2, true); // [2, 1]
+ * ```
+ */
 export function encodeUint(value: number, width: number, le: boolean): number[] {
   const out: number[] = [];
   let v = BigInt.asUintN(width * 8, BigInt(Math.floor(value)));

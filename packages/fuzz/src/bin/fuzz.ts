@@ -28,8 +28,8 @@ if (unknown.length > 0) {
 }
 const seed = Number(arg('seed') ?? 1);
 const out = arg('out') ?? join(tmpdir(), 'wsi-fuzz');
-// default: ~180 s of targets in all (slide formats get the most), so the run stays under 4 minutes
-const totalS = Number(arg('seconds') ?? (long ? 36_000 : 180));
+// default: ~150 s of targets in all (slide formats get the most), so the run stays under 4 minutes
+const totalS = Number(arg('seconds') ?? (long ? 36_000 : 150));
 const weight = (t: string) => (SLIDE_TARGETS[t] ? 4 : t === 'server' || t === 'http-source' ? 2 : 1);
 const weights = targets.reduce((s, t) => s + weight(t), 0);
 

@@ -5,11 +5,23 @@
 import fc from 'fast-check';
 import { type CaseFailure, classify } from '../outcome.js';
 
-/** A sync or async property of any arguments. */
+/**
+ * A sync or async property of any arguments.
+ * @example
+ * ```ts
+ * const p: AnyProperty = fc.property(fc.string(), (s) => void s);
+ * ```
+ */
 // biome-ignore lint/suspicious/noExplicitAny: fast-check properties are generic over their argument tuple
 export type AnyProperty = fc.IRawProperty<any>;
 
-/** Thrown inside a property when the code under test failed in an untyped way. */
+/**
+ * Thrown inside a property when the code under test failed in an untyped way.
+ * @example
+ * ```ts
+ * throw new UntypedFailure({ kind: 'exception', step: 'parse', name: 'TypeError', message: 'x' });
+ * ```
+ */
 export class UntypedFailure extends Error {
   constructor(readonly failure: CaseFailure) {
     super(`${failure.kind}: ${failure.name}: ${failure.message}`);

@@ -13,7 +13,13 @@ const TARGETS: Record<string, () => Promise<AnyProperty>> = {
   onnx: async () => (await import('./onnx.js')).onnxProperty(),
 };
 
-/** Names of the property targets. */
+/**
+ * Names of the property targets.
+ * @example
+ * ```ts
+ * for (const t of PROPERTY_TARGETS) await runProperty(t, 100, 1);
+ * ```
+ */
 export const PROPERTY_TARGETS: readonly string[] = Object.keys(TARGETS);
 
 /**
