@@ -83,9 +83,12 @@ function candidates(): string[] {
   if (process.env.WSI_LIBTURBOJPEG) out.push(process.env.WSI_LIBTURBOJPEG);
   try {
     const pkg = createRequire(import.meta.url).resolve('@julusian/jpeg-turbo/package.json');
-    const musl = process.platform === 'linux' && isMusl() ? '-musl' : '';
-    const dir = join(dirname(pkg), 'prebuilds', `jpeg-turbo-${process.platform}-${process.arch}${musl}`);
-    out.push(join(dir, 'libturbojpeg.so.0'));
+    // the glibc build first, then the musl one (a build for the other libc fails to load and the next is tried;
+    // cheaper than asking process.report, which collects a whole diagnostic report)
+    for (const libc of ['', '-musl']) {
+      const dir = join(dirname(pkg), 'prebuilds', `jpeg-turbo-${process.platform}-${process.arch}${libc}`);
+      out.push(join(dir, 'libturbojpeg.so.0'));
+    }
   } catch {
     // binding not installed: only the other candidates
   }
@@ -93,11 +96,6 @@ function candidates(): string[] {
   else if (process.platform === 'darwin') out.push('libturbojpeg.dylib', '/opt/homebrew/lib/libturbojpeg.dylib');
   else if (process.platform === 'win32') out.push('turbojpeg.dll');
   return out;
-}
-
-function isMusl(): boolean {
-  const report = process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined;
-  return !report?.header?.glibcVersionRuntime;
 }
 
 /**
