@@ -10,10 +10,11 @@
 import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { embedSlide, loadEncoder } from '@wsi/embed';
 import { writeCoordsFile } from '@wsi/h5';
+import { openSlide } from '@wsi/reader';
 import { sharedDir } from '@wsi/testing';
 import * as ort from 'onnxruntime-node';
 
@@ -23,6 +24,7 @@ const { values } = parseArgs({
     batch: { type: 'string', default: '16' },
     threads: { type: 'string', default: '2' },
     rounds: { type: 'string', default: '3' },
+    slide: { type: 'string' },
   },
 });
 const N = Number(values.patches);
@@ -31,26 +33,34 @@ const T = Number(values.threads);
 const R = Number(values.rounds);
 const shared = sharedDir();
 const model = join(shared, 'models', 'resnet50-trunc-random.onnx');
-const slide = join(shared, 'fixtures', 'aperio', 'CMU-1-Small-Region.svs');
+// --slide: any slide (e.g. bench/out/bench.tif) for a realistic patch count; default the Aperio fixture (88 patches,
+// where the pipeline's fixed per-slide cost — open, coords read, h5 create — weighs several percent)
+const slide = values.slide ? resolve(values.slide) : join(shared, 'fixtures', 'aperio', 'CMU-1-Small-Region.svs');
+const slideName = basename(slide).replace(/\.[^.]+$/, '');
 const dir = await mkdtemp(join(tmpdir(), 'wsi-embed-bench-'));
 const mallocEnv = (env) =>
   Object.fromEntries(Object.entries(env).filter(([k]) => /^(MALLOC_|LD_PRELOAD|OMP_|OPENBLAS_)/.test(k)));
 
 try {
-  // Coords: a 256-px grid over the 2220×2967 fixture, first N patches.
+  // Coords: a 256-px grid over the slide's level 0 from its middle (the whole fixture), first N patches.
+  const opened = await openSlide(slide);
+  const [W, H] = [opened.levels[0].width, opened.levels[0].height];
+  await opened.close();
+  const big = W * H > 64e6;
   const coords = [];
-  for (let y = 0; y + 256 <= 2967 && coords.length < 2 * N; y += 256)
-    for (let x = 0; x + 256 <= 2220 && coords.length < 2 * N; x += 256) coords.push(x, y);
+  for (let y = big ? Math.floor(H / 3 / 256) * 256 : 0; y + 256 <= H && coords.length < 2 * N; y += 256)
+    for (let x = big ? Math.floor(W / 4 / 256) * 256 : 0; x + 256 <= W && coords.length < 2 * N; x += 256)
+      coords.push(x, y);
   const n = coords.length / 2;
-  const coordsPath = join(dir, 'CMU-1-Small-Region.h5');
+  const coordsPath = join(dir, `${slideName}.h5`);
   const meta = {
-    name: 'CMU-1-Small-Region',
+    name: slideName,
     patchSize: 256,
     patchLevel: 0,
     downsample: [1, 1],
     patchSizeLevel0: 256,
-    levelDim: [2220, 2967],
-    downsampledLevelDim: [2220, 2967],
+    levelDim: [W, H],
+    downsampledLevelDim: [W, H],
     overlap: 0,
   };
   await writeCoordsFile(coordsPath, { coords: Int32Array.from(coords), meta });
@@ -113,6 +123,7 @@ try {
     JSON.stringify({
       bench: 'embed',
       model: 'resnet50-trunc-random.onnx (ResNet50-trunc, 1024-d)',
+      slide: basename(slide),
       patches: n,
       batch: B,
       threads: T,
