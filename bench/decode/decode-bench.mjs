@@ -80,6 +80,18 @@ const full = rawTiles.map((t) => {
 });
 const W = tiff.tileWidth;
 const H = tiff.tileHeight;
+// what @wsi/reader's decodeTile is told about these tiles (the reader's own call: raw tile + JPEGTables)
+const tileInfo = {
+  compression: 7,
+  photometric: tiff.photometric,
+  width: W,
+  height: H,
+  samplesPerPixel: 3,
+  bitsPerSample: 8,
+  planarConfig: 1,
+  predictor: 1,
+  jpegTables: tiff.jpegTables,
+};
 
 // --- Pillow reference pixels + anchor ----------------------------------------------------------------------------
 const tmp = mkdtempSync(join(tmpdir(), 'wsi-decode-bench-'));
@@ -260,20 +272,10 @@ await candidate('@wsi/reader decodeTile (default JPEG path: libjpeg-turbo via ko
   const dist = join(root, 'packages/reader/dist/decode/index.js');
   if (!existsSync(dist)) return undefined;
   const { decodeTile } = await import(pathToFileURL(dist).href);
-  const info = {
-    compression: 7,
-    photometric: tiff.photometric,
-    width: W,
-    height: H,
-    samplesPerPixel: 3,
-    bitsPerSample: 8,
-    planarConfig: 1,
-    predictor: 1,
-    jpegTables: tiff.jpegTables,
-  };
+
   // the reader's call: the raw abbreviated tile + JPEGTables; decodeTile merges and pins the colour itself
   const rawOf = new Map(full.map((f, k) => [f, rawTiles[k]]));
-  const rgba = async (b) => (await decodeTile(rawOf.get(b), info)).data;
+  const rgba = async (b) => (await decodeTile(rawOf.get(b), tileInfo)).data;
   return { rgba, forLevel: () => rgba };
 });
 
@@ -282,19 +284,9 @@ await candidate('@wsi/reader decodeTile, native backend (@napi-rs/image fallback
   if (!existsSync(dist)) return undefined;
   const { decodeTile, setJpegBackend } = await import(pathToFileURL(dist).href);
   setJpegBackend('native');
-  const info = {
-    compression: 7,
-    photometric: tiff.photometric,
-    width: W,
-    height: H,
-    samplesPerPixel: 3,
-    bitsPerSample: 8,
-    planarConfig: 1,
-    predictor: 1,
-    jpegTables: tiff.jpegTables,
-  };
+
   const rawOf = new Map(full.map((f, k) => [f, rawTiles[k]]));
-  const rgba = async (b) => (await decodeTile(rawOf.get(b), info)).data;
+  const rgba = async (b) => (await decodeTile(rawOf.get(b), tileInfo)).data;
   return { rgba, forLevel: () => rgba, close: async () => setJpegBackend('turbo') };
 });
 
@@ -306,19 +298,9 @@ await candidate(
     if (!existsSync(dist)) return undefined;
     const { decodeTile, setJpegBackend, wasmDecodePool } = await import(pathToFileURL(dist).href);
     setJpegBackend('wasm');
-    const info = {
-      compression: 7,
-      photometric: tiff.photometric,
-      width: W,
-      height: H,
-      samplesPerPixel: 3,
-      bitsPerSample: 8,
-      planarConfig: 1,
-      predictor: 1,
-      jpegTables: tiff.jpegTables,
-    };
+
     const rawOf = new Map(full.map((f, k) => [f, rawTiles[k]]));
-    const rgba = async (b) => (await decodeTile(rawOf.get(b), info)).data;
+    const rgba = async (b) => (await decodeTile(rawOf.get(b), tileInfo)).data;
     return {
       rgba,
       forLevel: () => rgba,

@@ -3,7 +3,7 @@ import { EXIT, UsageError } from '../exit-codes.js';
 import { type CommandContext, note, printJson } from '../output.js';
 import { intOption } from '../parse.js';
 import { queueUrlOption } from '../queue/connection.js';
-import { addRunOptions, type RunFlags, runParamsFromFlags } from '../queue/run-flags.js';
+import { addRunOptions, type RunFlags, runParamsFromFlags } from './run-flags.js';
 
 interface QueueFlags {
   queue: string;

@@ -1,25 +1,11 @@
 import type { Command } from 'commander';
 import { EXIT, UsageError } from '../exit-codes.js';
 import { type CommandContext, note, printJson } from '../output.js';
-import { intOption, positiveNumberOption } from '../parse.js';
-import { segmentationOptions } from './segment.js';
+import { addRunOptions, type RunFlags, runParamsFromFlags } from './run-flags.js';
 
-interface RunFlags {
-  segPreset: string;
-  aT?: number;
-  aH?: number;
-  segLevel?: number;
+interface RunCommandFlags extends RunFlags {
   out: string;
   manifest?: string;
-  patchSize: number;
-  magnification: number;
-  model: string;
-  preset?: string;
-  milModel?: string;
-  slideMpp?: number;
-  layout: string;
-  batchSize?: number;
-  threads?: number;
   json?: boolean;
 }
 
@@ -34,51 +20,18 @@ interface RunFlags {
  * ```
  */
 export function registerRun(program: Command, ctx: CommandContext): void {
-  program
+  const cmd = program
     .command('run')
     .description('the whole pipeline over slides or a manifest (segment, patch, embed, predict), resumable')
     .argument('[slides...]', 'slide paths or URLs')
     .option('--manifest <csv>', 'manifest CSV (slide, mpp, …) instead of slide arguments')
-    .requiredOption('--out <dir>', 'output folder (run.json and the layout of docs/formats.md)')
-    .option(
-      '--patch-size <px>',
-      'patch side in pixels at the target resolution',
-      intOption('--patch-size', { min: 1 }),
-      256,
-    )
-    .option('--magnification <x>', 'target magnification', positiveNumberOption('--magnification'), 20)
-    .option('--model <file>', "encoder .onnx file, or 'default' for the built-in weight-free encoder", 'default')
-    .option('--preset <id>', 'encoder preset (Trident names) for an .onnx --model')
-    .option('--mil-model <dir>', 'trained MIL model (wsi train folder or model.onnx): adds predictions + heatmaps')
-    .option('--slide-mpp <um>', 'level-0 µm per pixel for slides that lack it', positiveNumberOption('--slide-mpp'))
-    .option('--layout <name>', 'output layout: wsi, clam or trident', 'wsi')
-    .option('--batch-size <n>', 'patches per inference batch', intOption('--batch-size', { min: 1, max: 4096 }))
-    .option('--threads <n>', 'inference threads (default: all cores)', intOption('--threads', { min: 1 }))
-    .option('--seg-preset <name>', 'segmentation preset: clam-default, tcga, bwh-biopsy, otsu', 'clam-default')
-    .option('--a-t <n>', "override the preset's minimum tissue area (512² level-0 reference patches)", Number)
-    .option('--a-h <n>', "override the preset's minimum hole area (reference patches)", Number)
-    .option('--seg-level <n>', 'segmentation level (default: best level for downsample 64)', Number)
+    .requiredOption('--out <dir>', 'output folder (run.json and the layout of docs/formats.md)');
+  addRunOptions(cmd)
     .option('--json', 'print run.json on stdout')
-    .action(async (slides: string[], o: RunFlags) => {
+    .action(async (slides: string[], o: RunCommandFlags) => {
       if (!slides.length && !o.manifest) throw new UsageError('give slides or --manifest CSV');
       if (slides.length && o.manifest) throw new UsageError('give slides or --manifest CSV, not both');
-      if (!['wsi', 'clam', 'trident'].includes(o.layout))
-        throw new UsageError(`--layout must be wsi, clam or trident, got '${o.layout}'`);
-      if (o.preset !== undefined && o.model === 'default')
-        throw new UsageError('--preset goes with --model FILE.onnx (the default encoder has its own)');
-      for (const [flag, v] of [
-        ['--a-t', o.aT],
-        ['--a-h', o.aH],
-        ['--seg-level', o.segLevel],
-      ] as const) {
-        if (v !== undefined && !(Number.isFinite(v) && v >= 0)) throw new UsageError(`${flag} must be a number ≥ 0`);
-      }
-      const seg = segmentationOptions({
-        preset: o.segPreset,
-        ...(o.aT === undefined ? {} : { aT: o.aT }),
-        ...(o.aH === undefined ? {} : { aH: o.aH }),
-        ...(o.segLevel === undefined ? {} : { segLevel: o.segLevel }),
-      });
+      const params = runParamsFromFlags(o);
       const { runCohort, createProgressReporter } = await import('../run/index.js');
       const progress = createProgressReporter({ tty: process.stderr.isTTY === true });
       const ac = new AbortController();
@@ -89,18 +42,7 @@ export function registerRun(program: Command, ctx: CommandContext): void {
         run = await runCohort({
           ...(o.manifest ? { manifest: o.manifest } : { slides }),
           outDir: o.out,
-          params: {
-            patchSize: o.patchSize,
-            magnification: o.magnification,
-            layout: o.layout as 'wsi',
-            segmentation: { preset: seg.preset, ...seg.segmentation },
-            model: o.model,
-            ...(o.preset === undefined ? {} : { preset: o.preset }),
-            ...(o.milModel === undefined ? {} : { milModel: o.milModel }),
-            ...(o.slideMpp === undefined ? {} : { slideMpp: o.slideMpp }),
-            ...(o.batchSize === undefined ? {} : { batchSize: o.batchSize }),
-            ...(o.threads === undefined ? {} : { threads: o.threads }),
-          },
+          params,
           signal: ac.signal,
           onProgress: progress.onProgress,
         });

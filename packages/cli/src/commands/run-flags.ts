@@ -1,11 +1,11 @@
 /**
- * The `wsi run` flags, for `wsi queue submit` (the same options, the same parameters).
+ * The `wsi run` pipeline flags, shared by `wsi run` and `wsi queue submit` (the same options, the same parameters).
  */
 import type { Command } from 'commander';
-import { segmentationOptions } from '../commands/segment.js';
 import { UsageError } from '../exit-codes.js';
 import { intOption, positiveNumberOption } from '../parse.js';
 import type { RunParams } from '../run/index.js';
+import { segmentationOptions } from './segment.js';
 
 /**
  * The parsed `wsi run` flags.
