@@ -3,6 +3,7 @@
  * next-IFD pointers live, so a corruptor can aim at types, counts, offsets, dimensions and IFD chains.
  */
 import type { ByteSource } from '@wsi/core';
+import { TYPE_SIZE } from '@wsi/testing';
 import type { Mutation } from './mutations.js';
 import type { Rng } from './rng.js';
 
@@ -43,24 +44,6 @@ export interface TiffMap {
   dataStarts: number[];
 }
 
-const TYPE_SIZE: Record<number, number> = {
-  1: 1,
-  2: 1,
-  3: 2,
-  4: 4,
-  5: 8,
-  6: 1,
-  7: 1,
-  8: 2,
-  9: 4,
-  10: 8,
-  11: 4,
-  12: 8,
-  13: 4,
-  16: 8,
-  17: 8,
-  18: 8,
-};
 const MAX_IFDS = 64;
 const MAX_ENTRIES = 512;
 
