@@ -2,7 +2,7 @@
  * Resampling with sharp (libvips): the one place the reader resizes pixels.
  */
 import { createRaster, type Raster, WsiError } from '@wsi/core';
-import sharp from 'sharp';
+import { sharp } from './lazy-modules.js';
 
 /**
  * Resizes an RGBA (or 1–4 channel uint8) raster to exactly `width × height` with a Lanczos-3 kernel
@@ -24,7 +24,7 @@ export async function resizeRaster(src: Raster, width: number, height: number): 
     return out;
   }
   const data = src.data as Uint8Array;
-  const buf = await sharp(Buffer.from(data.buffer, data.byteOffset, data.byteLength), {
+  const buf = await sharp()(Buffer.from(data.buffer, data.byteOffset, data.byteLength), {
     raw: { width: src.width, height: src.height, channels: src.channels as 1 | 2 | 3 | 4 },
     limitInputPixels: false,
   })

@@ -20,6 +20,7 @@ import type { TileDecodeInfo, TileDecoder } from './types.js';
 import { webpDecoder } from './webp.js';
 
 export {
+  canDecodeJpegWindows,
   type DecodedWindow,
   decodeJpegWindow,
   type JpegBackend,

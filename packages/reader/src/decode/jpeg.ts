@@ -202,6 +202,19 @@ export async function decodeJpegWindow(
 }
 
 /**
+ * True when {@link decodeJpegWindow} can crop (the engine is libjpeg-turbo and it loaded): callers with a cheaper
+ * plan for whole decodes ask before reading anything.
+ *
+ * @example
+ * ```ts
+ * if (canDecodeJpegWindows()) await decodeJpegWindow(jpeg, info, want, (n) => new Uint8Array(n));
+ * ```
+ */
+export function canDecodeJpegWindows(): boolean {
+  return backend !== 'wasm' && backend !== 'native' && loadLibjpegTurbo() !== null;
+}
+
+/**
  * The JPEG tile decoder (Compression 7; also 6 for tiles that are complete JPEG streams).
  *
  * @example

@@ -6,7 +6,7 @@
 import { promisify } from 'node:util';
 import { inflate as inflateCb } from 'node:zlib';
 import { type Raster, throwIfAborted, WsiError } from '@wsi/core';
-import { decompress as zstdDecompress } from 'fzstd';
+import { zstdDecompress } from '../lazy-modules.js';
 import { decodeLzw } from './lzw.js';
 import { expectedByteLength, samplesToRaster } from './samples.js';
 import type { TileDecoder } from './types.js';
@@ -100,7 +100,7 @@ export const zstdDecoder: TileDecoder = {
     const out = new Uint8Array(need);
     let got: Uint8Array;
     try {
-      got = zstdDecompress(bytes, out);
+      got = zstdDecompress()(bytes, out);
     } catch (err) {
       throw new WsiError('CorruptFile', `ZSTD tile does not decompress: ${(err as Error).message}`, { cause: err });
     }

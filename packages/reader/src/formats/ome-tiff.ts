@@ -4,7 +4,7 @@
  * from `Pixels/Channel`. OpenSlide 3.4.1 does not read OME-TIFF, so `openslide.vendor` is `ome-tiff`.
  */
 import { type FormatModule, PROPERTY, type Slide } from '@wsi/core';
-import { XMLParser } from 'fast-xml-parser';
+import { xmlParser } from '../lazy-modules.js';
 import { TiffSlide, type TiffSlideOptions } from '../slide/tiff-slide.js';
 import { tiffProperties } from '../tiff/properties.js';
 import { TAG } from '../tiff/tags.js';
@@ -48,7 +48,7 @@ type XmlNode = Record<string, unknown>;
  * ```
  */
 export function parseOmeXml(xml: string): OmeInfo {
-  const parser = new XMLParser({
+  const parser = new (xmlParser())({
     ignoreAttributes: false,
     attributeNamePrefix: '',
     removeNSPrefix: true,

@@ -8,7 +8,7 @@
  * images' base64 JPEG `PIM_DP_IMAGE_DATA` in the XML.
  */
 import { type FormatModule, PROPERTY, type Slide } from '@wsi/core';
-import { XMLParser } from 'fast-xml-parser';
+import { xmlParser } from '../lazy-modules.js';
 import { TiffSlide, type TiffSlideOptions } from '../slide/tiff-slide.js';
 import { TiffImage } from '../tiff/image.js';
 import { tiffProperties } from '../tiff/properties.js';
@@ -27,7 +27,7 @@ const asArray = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Arra
  * ```
  */
 export function philipsProperties(xml: string): Record<string, string> {
-  const parser = new XMLParser({
+  const parser = new (xmlParser())({
     ignoreAttributes: false,
     attributeNamePrefix: '@',
     parseTagValue: false,
@@ -74,7 +74,7 @@ export function philipsProperties(xml: string): Record<string, string> {
 export function embeddedImages(xml: string): Map<string, Uint8Array> {
   const out = new Map<string, Uint8Array>();
   if (!xml.includes('PIM_DP_IMAGE_DATA')) return out;
-  const parser = new XMLParser({
+  const parser = new (xmlParser())({
     ignoreAttributes: false,
     attributeNamePrefix: '@',
     parseTagValue: false,

@@ -2,7 +2,7 @@
  * Decoding a whole small image file (a JPEG or PNG label embedded in metadata) to RGBA, with sharp.
  */
 import { type Raster, WsiError } from '@wsi/core';
-import sharp from 'sharp';
+import { sharp } from '../lazy-modules.js';
 
 /** Largest embedded image accepted, in pixels (labels and macros are a few megapixels at most). */
 const MAX_PIXELS = 64 * 1024 * 1024;
@@ -17,7 +17,7 @@ const MAX_PIXELS = 64 * 1024 * 1024;
  */
 export async function decodeImageFile(bytes: Uint8Array, what: string): Promise<Raster<'uint8'>> {
   try {
-    const { data, info } = await sharp(bytes, { limitInputPixels: MAX_PIXELS })
+    const { data, info } = await sharp()(bytes, { limitInputPixels: MAX_PIXELS })
       .ensureAlpha()
       .raw()
       .toBuffer({ resolveWithObject: true });

@@ -149,6 +149,24 @@ export abstract class TiledSlide implements Slide {
    */
   protected abstract decodeTile(level: number, col: number, row: number, signal?: AbortSignal): Promise<Raster | null>;
 
+  /**
+   * Optional direct path: paints the level rectangle (`x`, `y`, `width`, `height`) — level pixels, wholly inside the
+   * level — into `dst` at (`dx`, `dy`) straight from the file, bypassing the tile grid and the tile cache, and
+   * resolves true; resolves false (having written nothing) when the format has no such path for it, and the tile
+   * path paints it. NDPI uses it to decode exactly the restart intervals a region covers, in one cropped decode.
+   */
+  protected paintWindow?(
+    li: number,
+    dst: Raster,
+    dx: number,
+    dy: number,
+    x: number,
+    y: number,
+    width: number,
+    height: number,
+    signal?: AbortSignal,
+  ): Promise<boolean>;
+
   /** Releases files and handles; called once by {@link close}. */
   protected abstract closeResources(): Promise<void>;
 
@@ -316,12 +334,20 @@ export abstract class TiledSlide implements Slide {
     const sx = subpixel(x / ds);
     const sy = subpixel(y / ds);
     const layout = this.layouts[li] as PixelLayout;
+    const inside = (ww: number, hh: number) =>
+      sx.i >= 0 && sy.i >= 0 && sx.i + ww <= grid.width && sy.i + hh <= grid.height;
     if (!layout.rgba || (sx.weight === 0 && sy.weight === 0)) {
+      if (this.paintWindow && inside(w, h) && (await this.paintWindow(li, out, ox, oy, sx.i, sy.i, w, h, signal)))
+        return;
       await copyWindow(grid, fetch, out, ox, oy, sx.i, sy.i, w, h);
       return;
     }
     const win = createRaster(w + 1, h + 1, 4);
-    await copyWindow(grid, fetch, win, 0, 0, sx.i, sy.i, w + 1, h + 1);
+    const direct =
+      this.paintWindow && inside(w + 1, h + 1)
+        ? await this.paintWindow(li, win, 0, 0, sx.i, sy.i, w + 1, h + 1, signal)
+        : false;
+    if (!direct) await copyWindow(grid, fetch, win, 0, 0, sx.i, sy.i, w + 1, h + 1);
     bilinearShift(win, out as Raster<'uint8'>, ox, oy, w, h, sx.weight, sy.weight);
   }
 

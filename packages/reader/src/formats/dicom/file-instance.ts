@@ -4,15 +4,14 @@
  * Offset Table, or a scan of the encapsulated fragments' item headers.
  */
 
-import { createRequire } from 'node:module';
 import { type ByteSource, throwIfAborted, WsiError } from '@wsi/core';
 import type * as DicomParser from 'dicom-parser';
+import { dicomParser } from '../../lazy-modules.js';
 import { DICOM_DICTIONARY, TAG } from './dictionary.js';
 import type { DicomInstance } from './instance.js';
 import { type DicomJson, dataSetToJson, dicomNumber } from './json.js';
 
 /** `dicom-parser` is a UMD bundle: load it through `require` so its exports are seen. */
-const dicomParser = createRequire(import.meta.url)('dicom-parser') as typeof DicomParser;
 
 /**
  * Largest header (everything before Pixel Data) we parse: sparse tilings list every frame there.
@@ -92,7 +91,7 @@ interface ParsedHeader {
 const EOT_SIGNATURE = [0xe0, 0x7f, 0x01, 0x00, 0x4f, 0x56];
 
 function parseWith(bytes: Uint8Array, untilTag: string): DicomParser.DataSet {
-  return dicomParser.parseDicom(bytes, {
+  return dicomParser().parseDicom(bytes, {
     untilTag,
     vrCallback: (tag: string) => DICOM_DICTIONARY.get(tag.slice(1).toUpperCase())?.vr,
   } as DicomParser.ParseDicomOptions);

@@ -16,9 +16,9 @@ import {
   throwIfAborted,
   WsiError,
 } from '@wsi/core';
-import sharp from 'sharp';
 import { type DecodedWindow, decodeJpegWindow, decodeTile } from '../../decode/index.js';
 import { readJpegHeader } from '../../decode/jpeg-markers.js';
+import { sharp } from '../../lazy-modules.js';
 import { sharedBufferPool } from '../../slide/buffer-pool.js';
 import { type PaintChunk, paintChunks } from '../../slide/region.js';
 import { DEFAULT_TILE_CACHE_BYTES } from '../../slide/tile-cache.js';
@@ -294,7 +294,7 @@ export class MiraxSlide implements Slide {
         return toRgba(r);
       }
       if (lvl.format === 'BMP') return decodeBmp(bytes, w, h);
-      const { data, info } = await sharp(bytes)
+      const { data, info } = await sharp()(bytes)
         .removeAlpha()
         .ensureAlpha(1)
         .raw()

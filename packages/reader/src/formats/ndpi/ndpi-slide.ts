@@ -146,6 +146,23 @@ export class NdpiSlide extends TiledSlide {
     return boxDownsample(tile, s.scale);
   }
 
+  /** Page levels paint regions from exactly the restart intervals they cover (see {@link NdpiPage.paintWindow}). */
+  protected override paintWindow(
+    li: number,
+    dst: Raster,
+    dx: number,
+    dy: number,
+    x: number,
+    y: number,
+    width: number,
+    height: number,
+    signal?: AbortSignal,
+  ): Promise<boolean> {
+    const s = this.#sources[li] as LevelSource;
+    if (s.scale !== 1) return Promise.resolve(false);
+    return (this.#pages[s.page] as NdpiPage).paintWindow(dst, dx, dy, x, y, width, height, signal);
+  }
+
   async readAssociatedImage(name: AssociatedImageName, options: SlideReadOptions = {}): Promise<Raster> {
     this.checkOpen();
     const page = this.#associated.get(name);
