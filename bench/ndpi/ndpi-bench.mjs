@@ -11,7 +11,6 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { jpegBackend, openSlide, setJpegBackend } from '@wsi/reader';
-import { syntheticTissue, writeNdpi } from '@wsi/testing';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const outDir = join(here, '../out/ndpi-bench');
@@ -31,6 +30,9 @@ const path = join(outDir, `bench-${W}x${H}-ri${INTERVAL}.ndpi`);
 const note = (m) => process.stderr.write(`${m}\n`);
 
 if (!existsSync(path)) {
+  // imported only to write the slide: the measured process then holds the reader alone (as the Python one holds
+  // only openslide) — @wsi/testing brings sharp, whose extra heap moves V8 into a GC-heavy regime (docs/performance.md)
+  const { syntheticTissue, writeNdpi } = await import('@wsi/testing');
   mkdirSync(outDir, { recursive: true });
   const t = performance.now();
   note(`writing ${path} (${((W * H) / 1e6).toFixed(0)} MP)…`);

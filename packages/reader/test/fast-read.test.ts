@@ -79,6 +79,30 @@ describe('BufferPool', () => {
     expect(() => new BufferPool(-1)).toThrow();
   });
 
+  it('serves scratch buffers of nearby sizes from one size class', async () => {
+    const pool = new BufferPool(1 << 24);
+    const a = pool.acquireScratch(300_000); // class 327,680 (1.25 × 2^18)
+    expect(a.length).toBe(300_000);
+    expect(a.buffer.byteLength).toBe(327_680);
+    expect(pool.owns(a)).toBe(true);
+    expect(pool.owns(a.subarray(1, 10))).toBe(false);
+    pool.release(a);
+    await nextMacrotask();
+    const b = pool.acquireScratch(310_000); // same class: the same buffer
+    expect(b.buffer).toBe(a.buffer);
+    expect(b.length).toBe(310_000);
+    const c = pool.acquireScratch(330_000); // next class (1.5 × 2^18)
+    expect(c.buffer.byteLength).toBe(393_216);
+    expect(pool.acquireScratch(10).buffer.byteLength).toBe(4096);
+    expect(pool.acquireScratch(0).length).toBe(0);
+    for (const n of [4097, 5000, 1 << 20, (1 << 20) + 1, 3_000_001]) {
+      const s = pool.acquireScratch(n);
+      expect(s.length).toBe(n);
+      expect(s.buffer.byteLength).toBeGreaterThanOrEqual(n);
+      expect(s.buffer.byteLength).toBeLessThanOrEqual(Math.ceil(n * 1.25));
+    }
+  });
+
   it('gets evicted tiles back from a TileCache', async () => {
     const pool = new BufferPool();
     const cache = new TileCache(1024, pool);

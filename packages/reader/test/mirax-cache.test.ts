@@ -65,66 +65,68 @@ describe('MIRAX image cache: recycled buffers never leak into pixels', () => {
   });
 });
 
-describe('MIRAX partial decodes (libjpeg-turbo cropping) equal whole-image decodes', () => {
-  let root = '';
-  let path = '';
-  beforeAll(async () => {
-    root = mkdtempSync(join(tmpdir(), 'wsi-mirax-part-'));
-    path = join(root, 'p.mrxs');
-    await writeMirax({
-      path,
-      source: syntheticTissue({ width: 1400, height: 1100, seed: 12 }),
-      geometry: {
-        imagesX: 6,
-        imagesY: 6,
-        divisions: 2,
-        imageWidth: 256,
-        imageHeight: 192,
-        overlapX: 14,
-        overlapY: 10,
-        levels: 2,
-        positions: 'plain',
-        jitter: 5,
-      },
-      chroma: '4:2:0', // chroma upsampling is what makes a crop's edges differ without the margin
-      associated: false,
+// 4:2:0: chroma upsampling is what makes a crop's edges differ without the margin; 4:4:4 crops take no margin
+for (const chroma of ['4:2:0', '4:4:4'] as const)
+  describe(`MIRAX partial decodes (libjpeg-turbo cropping) equal whole-image decodes, ${chroma}`, () => {
+    let root = '';
+    let path = '';
+    beforeAll(async () => {
+      root = mkdtempSync(join(tmpdir(), `wsi-mirax-part-${chroma.replaceAll(':', '')}-`));
+      path = join(root, 'p.mrxs');
+      await writeMirax({
+        path,
+        source: syntheticTissue({ width: 1400, height: 1100, seed: 12 }),
+        geometry: {
+          imagesX: 6,
+          imagesY: 6,
+          divisions: 2,
+          imageWidth: 256,
+          imageHeight: 192,
+          overlapX: 14,
+          overlapY: 10,
+          levels: 2,
+          positions: 'plain',
+          jitter: 5,
+        },
+        chroma,
+        associated: false,
+      });
+    }, 60_000);
+    afterAll(() => {
+      if (root) rmSync(root, { recursive: true, force: true });
     });
-  }, 60_000);
-  afterAll(() => {
-    if (root) rmSync(root, { recursive: true, force: true });
-  });
 
-  it('small regions read cold (parts) equal the same regions read after whole decodes are cached', async () => {
-    const regions = Array.from({ length: 40 }, (_, i) => ({
-      x: 13 + ((i * 137) % 1100),
-      y: 7 + ((i * 89) % 850),
-      level: i % 2,
-      width: 40 + ((i * 29) % 90),
-      height: 30 + ((i * 31) % 70),
-    }));
-    const warm = (await openSlide(path, { cacheBytes: 256 << 20 })) as unknown as MiraxSlide;
-    try {
-      // whole-level reads put every image in the cache, so the small reads after them use whole decodes
-      for (const level of [0, 1]) {
-        const l = warm.levels[level]!;
-        await warm.readRegion({ x: 0, y: 0, level, width: l.width, height: l.height });
-      }
-      const wholeMisses = warm.imageCache.misses;
-      const want = [];
-      for (const r of regions) want.push(await warm.readRegion(r));
-      expect(warm.imageCache.misses).toBe(wholeMisses);
-      for (const [i, r] of regions.entries()) {
-        const cold = (await openSlide(path, { cacheBytes: 256 << 20 })) as unknown as MiraxSlide;
-        try {
-          const g = await cold.readRegion(r);
-          expect(Buffer.compare(Buffer.from(g.data as Uint8Array), Buffer.from(want[i]!.data as Uint8Array))).toBe(0);
-          if (i === 0) expect(cold.imageCache.misses).toBe(0); // a small region decodes its images in part
-        } finally {
-          await cold.close();
+    it('small regions read cold (parts) equal the same regions read after whole decodes are cached', async () => {
+      const regions = Array.from({ length: 40 }, (_, i) => ({
+        x: 13 + ((i * 137) % 1100),
+        y: 7 + ((i * 89) % 850),
+        level: i % 2,
+        width: 40 + ((i * 29) % 90),
+        height: 30 + ((i * 31) % 70),
+      }));
+      const warm = (await openSlide(path, { cacheBytes: 256 << 20 })) as unknown as MiraxSlide;
+      try {
+        // whole-level reads put every image in the cache, so the small reads after them use whole decodes
+        for (const level of [0, 1]) {
+          const l = warm.levels[level]!;
+          await warm.readRegion({ x: 0, y: 0, level, width: l.width, height: l.height });
         }
+        const wholeMisses = warm.imageCache.misses;
+        const want = [];
+        for (const r of regions) want.push(await warm.readRegion(r));
+        expect(warm.imageCache.misses).toBe(wholeMisses);
+        for (const [i, r] of regions.entries()) {
+          const cold = (await openSlide(path, { cacheBytes: 256 << 20 })) as unknown as MiraxSlide;
+          try {
+            const g = await cold.readRegion(r);
+            expect(Buffer.compare(Buffer.from(g.data as Uint8Array), Buffer.from(want[i]!.data as Uint8Array))).toBe(0);
+            if (i === 0) expect(cold.imageCache.misses).toBe(0); // a small region decodes its images in part
+          } finally {
+            await cold.close();
+          }
+        }
+      } finally {
+        await warm.close();
       }
-    } finally {
-      await warm.close();
-    }
+    });
   });
-});

@@ -51,9 +51,9 @@ export interface LibjpegTurbo {
   decode(stream: Uint8Array, width: number, channels: 1 | 4, into: Uint8Array): Promise<string | null>;
   /**
    * Decodes only the part of `stream` (a `frame.width`×`frame.height` image) covering `want`, widened by
-   * {@link CROP_MARGIN} pixels and aligned to the iMCU on the left, so the pixels inside `want` equal a whole-image
-   * decode exactly (libjpeg treats a crop's edges as image edges when it upsamples chroma). `acquire(bytes)` gives
-   * the output buffer. Resolves to the window and its origin, to libjpeg's message for a corrupt stream, or to null
+   * {@link CROP_MARGIN} pixels when chroma is subsampled and aligned to the iMCU on the left, so the pixels inside
+   * `want` equal a whole-image decode exactly (libjpeg treats a crop's edges as image edges when it upsamples
+   * chroma). `acquire(bytes)` gives the output buffer. Resolves to the window and its origin, to libjpeg's message for a corrupt stream, or to null
    * when the stream cannot be cropped (then decode it whole).
    */
   decodeWindow(
@@ -72,6 +72,8 @@ export interface LibjpegTurbo {
  */
 export const CROP_MARGIN = 8;
 const TJPARAM_SUBSAMP = 4;
+const TJSAMP_444 = 0;
+const TJSAMP_GRAY = 3;
 /** iMCU width in pixels by TurboJPEG subsampling (444, 422, 420, GRAY, 440, 411, 441). */
 const MCU_WIDTH = [8, 16, 16, 8, 8, 32, 8];
 let regionTypes = 0;
@@ -246,12 +248,15 @@ function makeDecoder(path: string, tj: TjFns): LibjpegTurbo {
         const msg = failure(h);
         if (msg !== null) return giveBack(msg);
       }
-      const mcu = MCU_WIDTH[tj.get(h, TJPARAM_SUBSAMP) as number];
+      const subsamp = tj.get(h, TJPARAM_SUBSAMP) as number;
+      const mcu = MCU_WIDTH[subsamp];
       if (!mcu) return giveBack(null);
-      const x = Math.floor(Math.max(0, want.x - CROP_MARGIN) / mcu) * mcu;
-      const y = Math.max(0, want.y - CROP_MARGIN);
-      const width = Math.min(frame.width, want.x + want.width + CROP_MARGIN) - x;
-      const height = Math.min(frame.height, want.y + want.height + CROP_MARGIN) - y;
+      // without chroma subsampling (4:4:4, grey) nothing is upsampled: every pixel comes from its own block
+      const margin = subsamp === TJSAMP_444 || subsamp === TJSAMP_GRAY ? 0 : CROP_MARGIN;
+      const x = Math.floor(Math.max(0, want.x - margin) / mcu) * mcu;
+      const y = Math.max(0, want.y - margin);
+      const width = Math.min(frame.width, want.x + want.width + margin) - x;
+      const height = Math.min(frame.height, want.y + want.height + margin) - y;
       if (width <= 0 || height <= 0 || tj.crop(h, { x, y, w: width, h: height }) !== 0) return giveBack(null);
       const into = acquire(width * height * channels);
       const msg = await submit(h, idleCrop, stream, into, width * channels, channels);

@@ -33,6 +33,8 @@ export class BufferPool {
   readonly #free = new Map<number, ArrayBuffer[]>();
   readonly #owned = new WeakSet<ArrayBuffer>();
   readonly #idle = new WeakSet<ArrayBuffer>();
+  /** Buffers handed out by {@link acquireScratch} (released through views shorter than the buffer). */
+  readonly #scratch = new WeakSet<ArrayBuffer>();
   #pending: ArrayBuffer[] = [];
   #scheduled = false;
   #idleBytes = 0;
@@ -67,12 +69,30 @@ export class BufferPool {
     return new Uint8Array(fresh);
   }
 
-  /** True when `data` is a whole buffer this pool handed out (so it may be released). */
+  /**
+   * A buffer of `byteLength` bytes (contents undefined) for sizes that vary from call to call — JPEG records, cropped
+   * decodes — as the first `byteLength` bytes of a pooled buffer whose size is rounded up to a size class (2^k, 1.25,
+   * 1.5 or 1.75 × 2^k: at most 25 % unused), so that buffers of nearby sizes are reused instead of each size getting
+   * its own free list. Give it back with {@link release} like any other.
+   *
+   * @example
+   * ```ts
+   * const bytes = pool.acquireScratch(record.length); // bytes.length === record.length
+   * pool.release(bytes);
+   * ```
+   */
+  acquireScratch(byteLength: number): Uint8Array {
+    if (!(Number.isSafeInteger(byteLength) && byteLength > 0)) return new Uint8Array(Math.max(0, byteLength | 0));
+    const whole = this.acquire(sizeClass(byteLength));
+    this.#scratch.add(whole.buffer as ArrayBuffer);
+    return whole.subarray(0, byteLength);
+  }
+
+  /** True when `data` is a buffer this pool handed out (whole, or a scratch view of one), so it may be released. */
   owns(data: ArrayBufferView): boolean {
     const ab = data.buffer;
-    return (
-      ab instanceof ArrayBuffer && this.#owned.has(ab) && data.byteOffset === 0 && data.byteLength === ab.byteLength
-    );
+    if (!(ab instanceof ArrayBuffer) || !this.#owned.has(ab) || data.byteOffset !== 0) return false;
+    return data.byteLength === ab.byteLength || this.#scratch.has(ab);
   }
 
   /**
@@ -115,6 +135,14 @@ export class BufferPool {
     this.#free.clear();
     this.#idleBytes = 0;
   }
+}
+
+/** The smallest of 2^k, 1.25, 1.5 and 1.75 × 2^k (k ≥ 12) that holds `n` bytes. */
+function sizeClass(n: number): number {
+  if (n <= 4096) return 4096;
+  const k = 2 ** Math.floor(Math.log2(n));
+  for (const f of [1, 1.25, 1.5, 1.75]) if (k * f >= n) return k * f;
+  return 2 * k;
 }
 
 /**

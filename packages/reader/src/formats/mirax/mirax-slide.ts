@@ -216,7 +216,7 @@ export class MiraxSlide implements Slide {
           predictor: 1,
         },
         want,
-        (n) => sharedBufferPool.acquire(n),
+        (n) => sharedBufferPool.acquireScratch(n),
         signal,
       );
       if (part && part.channels !== 4) {
@@ -231,6 +231,8 @@ export class MiraxSlide implements Slide {
         cause: err,
         details: { file: name },
       });
+    } finally {
+      sharedBufferPool.release(bytes);
     }
   }
 
@@ -255,6 +257,7 @@ export class MiraxSlide implements Slide {
     return this.#cache.acquire(`${li}:${image.id}`, size, (into) => this.#decode(li, image, into));
   }
 
+  /** A record's bytes, in a pooled scratch buffer for local files (release it once decoded). */
   async #bytes(rec: { file: number; offset: number; length: number }): Promise<Uint8Array> {
     const name = this.#init.data.names[rec.file] ?? `file ${rec.file}`;
     const src = await this.#init.data.open(rec.file);
@@ -266,7 +269,15 @@ export class MiraxSlide implements Slide {
         { details: { file: name } },
       );
     }
-    return src.read(rec.offset, rec.length);
+    const into = sharedBufferPool.acquireScratch(rec.length);
+    try {
+      const bytes = await src.read(rec.offset, rec.length, into);
+      if (bytes !== into) sharedBufferPool.release(into);
+      return bytes;
+    } catch (err) {
+      sharedBufferPool.release(into);
+      throw err;
+    }
   }
 
   async #decode(li: number, image: MiraxImage, into: Uint8Array | undefined): Promise<Raster<'uint8'>> {
@@ -315,6 +326,8 @@ export class MiraxSlide implements Slide {
         `${name}: ${lvl.format} image at offset ${image.offset} does not decode: ${msg}`,
         { cause: err, details: { file: name } },
       );
+    } finally {
+      sharedBufferPool.release(bytes);
     }
   }
 

@@ -322,7 +322,7 @@ export class NdpiPage {
         jpeg,
         this.#info(fw, fh),
         { x: x - ox, y: y - oy, width, height },
-        (n) => sharedBufferPool.acquire(n),
+        (n) => sharedBufferPool.acquireScratch(n),
         signal,
       );
     } catch (err) {
