@@ -19,6 +19,96 @@ export interface DrawTile {
   oy?: number;
   fullWidth?: number;
   fullHeight?: number;
+  /** Integer path only: the window rectangle to copy (from {@link visibleRects}); the rest is painted over. */
+  clip?: WindowRect;
+}
+
+/**
+ * A rectangle of the region window, `[x0, x1) × [y0, y1)`.
+ *
+ * @example
+ * ```ts
+ * const r: WindowRect = { x0: 0, y0: 0, x1: 256, y1: 128 };
+ * ```
+ */
+export interface WindowRect {
+  x0: number;
+  y0: number;
+  x1: number;
+  y1: number;
+}
+
+/**
+ * True when every tile lands on the window at an integer offset: painting is then a plain copy in tile order, the
+ * last tile drawn over a pixel owning it.
+ *
+ * @example
+ * ```ts
+ * if (integerShifts(tiles, 1000, 2000)) rects = visibleRects(tiles, 1000, 2000, 256, 256, 512, 512);
+ * ```
+ */
+export function integerShifts(tiles: readonly PlacedTile[], fx: number, fy: number): boolean {
+  return tiles.every((t) => subpixel(fx - t.x).frac === 0 && subpixel(fy - t.y).frac === 0);
+}
+
+/**
+ * For tiles at integer offsets (sorted by row, col: the order they are copied in), the bounding box of the window
+ * pixels each tile still owns once the tiles after it are drawn — undefined for a tile drawn over entirely (or not
+ * in the window). Camera images overlap their neighbours: a region whose edge lies in an overlap band need not
+ * decode the image underneath at all, and images above others need not decode the rows drawn over.
+ *
+ * @example
+ * ```ts
+ * const vis = visibleRects(tiles, 1000, 2000, 256, 256, 512, 512); // vis[i]: tiles[i]'s rectangle, or undefined
+ * ```
+ */
+export function visibleRects(
+  tiles: readonly PlacedTile[],
+  fx: number,
+  fy: number,
+  w: number,
+  h: number,
+  imageWidth: number,
+  imageHeight: number,
+): (WindowRect | undefined)[] {
+  const drawn = tiles.map((t): WindowRect | undefined => {
+    const ix = subpixel(fx - t.x).i;
+    const iy = subpixel(fy - t.y).i;
+    const x0 = Math.max(0, -ix);
+    const x1 = Math.min(w, Math.min(t.drawW, imageWidth - t.srcX) - ix);
+    const y0 = Math.max(0, -iy);
+    const y1 = Math.min(h, Math.min(t.drawH, imageHeight - t.srcY) - iy);
+    return x1 > x0 && y1 > y0 ? { x0, y0, x1, y1 } : undefined;
+  });
+  // the cells between all tile edges: each is owned by the last tile covering it
+  const edges = (a: 'x0' | 'y0', b: 'x1' | 'y1') =>
+    [...new Set(drawn.flatMap((r) => (r ? [r[a], r[b]] : [])))].sort((p, q) => p - q);
+  const xs = edges('x0', 'x1');
+  const ys = edges('y0', 'y1');
+  const out: (WindowRect | undefined)[] = drawn.map(() => undefined);
+  for (let b = 0; b + 1 < ys.length; b++) {
+    const cy0 = ys[b] as number;
+    const cy1 = ys[b + 1] as number;
+    for (let a = 0; a + 1 < xs.length; a++) {
+      const cx0 = xs[a] as number;
+      const cx1 = xs[a + 1] as number;
+      let owner = -1;
+      for (let i = drawn.length - 1; i >= 0 && owner < 0; i--) {
+        const r = drawn[i];
+        if (r && r.x0 <= cx0 && cx1 <= r.x1 && r.y0 <= cy0 && cy1 <= r.y1) owner = i;
+      }
+      if (owner < 0) continue;
+      const o = out[owner];
+      if (!o) out[owner] = { x0: cx0, y0: cy0, x1: cx1, y1: cy1 };
+      else {
+        o.x0 = Math.min(o.x0, cx0);
+        o.y0 = Math.min(o.y0, cy0);
+        o.x1 = Math.max(o.x1, cx1);
+        o.y1 = Math.max(o.y1, cy1);
+      }
+    }
+  }
+  return out;
 }
 
 /**
@@ -106,10 +196,11 @@ function copyTile(
   const oy = t.oy ?? 0;
   const dw = Math.min(tile.drawW, (t.fullWidth ?? image.width) - tile.srcX);
   const dh = Math.min(tile.drawH, (t.fullHeight ?? image.height) - tile.srcY);
-  const x0 = Math.max(0, -ix);
-  const x1 = Math.min(w, dw - ix);
-  const y0 = Math.max(0, -iy);
-  const y1 = Math.min(h, dh - iy);
+  const c = t.clip;
+  const x0 = Math.max(0, -ix, c ? c.x0 : 0);
+  const x1 = Math.min(w, dw - ix, c ? c.x1 : w);
+  const y0 = Math.max(0, -iy, c ? c.y0 : 0);
+  const y1 = Math.min(h, dh - iy, c ? c.y1 : h);
   if (x1 <= x0 || y1 <= y0) return;
   const src = image.data;
   const dst = dest.data;

@@ -20,11 +20,11 @@ import { type DecodedWindow, decodeJpegWindow, decodeTile } from '../../decode/i
 import { readJpegHeader } from '../../decode/jpeg-markers.js';
 import { sharp } from '../../lazy-modules.js';
 import { sharedBufferPool } from '../../slide/buffer-pool.js';
-import { type PaintChunk, paintChunks } from '../../slide/region.js';
+import { type PaintChunk, paintChunks, subpixel } from '../../slide/region.js';
 import { DEFAULT_TILE_CACHE_BYTES } from '../../slide/tile-cache.js';
 import type { TiledSlideOptions } from '../../slide/tiled-slide.js';
 import { decodeBmp } from './bmp.js';
-import { type DrawTile, imageRectFor, paintTiles } from './composite.js';
+import { type DrawTile, imageRectFor, integerShifts, paintTiles, visibleRects, type WindowRect } from './composite.js';
 import type { CompanionFile } from './data-file.js';
 import { ImageCache, type ImageEntry } from './image-cache.js';
 import type { MiraxImage, MiraxLevel, PlacedTile } from './layout.js';
@@ -143,13 +143,28 @@ export class MiraxSlide implements Slide {
     const ds = (this.levels[li] as SlideLevel).downsample;
     const fx = x / ds;
     const fy = y / ds;
-    const tiles = this.#tilesIn(li, fx, fy, w, h);
     const lvl = this.#init.levels[li] as MiraxLevel;
     const { imageWidth: iw, imageHeight: ih } = lvl;
+    let tiles = this.#tilesIn(li, fx, fy, w, h);
+    // at integer offsets a tile drawn over by later ones is not read at all, and the others only where they show
+    let clips: WindowRect[] | undefined;
+    if (integerShifts(tiles, fx, fy)) {
+      const vis = visibleRects(tiles, fx, fy, w, h, iw, ih);
+      tiles = tiles.filter((_, i) => vis[i]);
+      clips = vis.filter((v): v is WindowRect => v !== undefined);
+    }
     // the part of each camera image the window reads (an image may back several tiles)
     const rects = new Map<MiraxImage, { x0: number; y0: number; x1: number; y1: number }>();
-    for (const t of tiles) {
-      const r = imageRectFor(t, fx, fy, w, h, iw, ih);
+    for (const [i, t] of tiles.entries()) {
+      const c = clips?.[i];
+      const r = c
+        ? {
+            x: t.srcX + c.x0 + subpixel(fx - t.x).i,
+            y: t.srcY + c.y0 + subpixel(fy - t.y).i,
+            width: c.x1 - c.x0,
+            height: c.y1 - c.y0,
+          }
+        : imageRectFor(t, fx, fy, w, h, iw, ih);
       if (!r) continue;
       const u = rects.get(t.image);
       if (!u) rects.set(t.image, { x0: r.x, y0: r.y, x1: r.x + r.width, y1: r.y + r.height });
@@ -180,8 +195,12 @@ export class MiraxSlide implements Slide {
       throwIfAborted(signal);
       const draw: DrawTile[] = tiles.map((tile, i) => {
         const g = got[i] as { part?: DecodedWindow; entry?: ImageEntry };
-        if (g.part) return { tile, image: g.part, ox: g.part.x, oy: g.part.y, fullWidth: iw, fullHeight: ih };
-        return { tile, image: (g.entry as ImageEntry).raster };
+        const clip = clips?.[i];
+        const d: DrawTile = g.part
+          ? { tile, image: g.part, ox: g.part.x, oy: g.part.y, fullWidth: iw, fullHeight: ih }
+          : { tile, image: (g.entry as ImageEntry).raster };
+        if (clip) d.clip = clip;
+        return d;
       });
       paintTiles(out, ox, oy, fx, fy, w, h, draw);
     } finally {
