@@ -152,8 +152,9 @@ export abstract class TiledSlide implements Slide {
   /**
    * Optional direct path: paints the level rectangle (`x`, `y`, `width`, `height`) — level pixels, wholly inside the
    * level — into `dst` at (`dx`, `dy`) straight from the file, bypassing the tile grid and the tile cache, and
-   * resolves true; resolves false (having written nothing) when the format has no such path for it, and the tile
-   * path paints it. NDPI uses it to decode exactly the restart intervals a region covers, in one cropped decode.
+   * resolves true; resolves false when the format has no such path for it, and the tile path then paints the whole
+   * rectangle (over anything written). NDPI uses it to decode exactly the restart intervals a region covers, in one
+   * cropped decode.
    */
   protected paintWindow?(
     li: number,
