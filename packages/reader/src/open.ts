@@ -47,14 +47,14 @@ const PROBE_BYTES = 4 * 1024;
 export const REMOTE_BLOCK_SIZE = 16 * 1024;
 
 /**
- * What {@link openSlide} returns: a `Slide` of one of the reader's slide classes. Narrow with `instanceof` (or
- * `'readRegions' in slide`) for class-specific methods such as `readRawTile` (TIFF, DICOM) or `readRegions`
- * (every `TiledSlide`).
+ * What {@link openSlide} returns: a `Slide` of one of the reader's slide classes, each with `readRegions` (many
+ * regions in flight, in order, optionally with recycled buffers). Narrow with `instanceof` for class-specific
+ * methods such as `readRawTile` (TIFF, DICOM).
  *
  * @example
  * ```ts
  * const slide: OpenedSlide = await openSlide('slide.ndpi');
- * if (slide instanceof TiledSlide) for await (const r of slide.readRegions(regions)) use(r);
+ * for await (const r of slide.readRegions(regions, { recycle: true })) use(r.raster);
  * ```
  */
 export type OpenedSlide = TiffSlide | TiledSlide | MiraxSlide;

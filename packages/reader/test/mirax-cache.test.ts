@@ -34,6 +34,36 @@ describe('MIRAX image cache: recycled buffers never leak into pixels', () => {
     if (root) rmSync(root, { recursive: true, force: true });
   });
 
+  for (const recycle of [false, true]) {
+    it(`readRegions (recycle ${recycle}) yields what readRegion gives, in order, partly outside the slide too`, async () => {
+      const slide = (await openSlide(path, { cacheBytes: 128 * 96 * 4 })) as unknown as MiraxSlide;
+      try {
+        const regions = Array.from({ length: 30 }, (_, i) => ({
+          x: ((i * 97) % 800) - 40,
+          y: ((i * 61) % 600) - 30,
+          level: i % 2,
+          width: 64 + (i % 3) * 40,
+          height: 64,
+        }));
+        let n = 0;
+        for await (const { index, region, raster } of slide.readRegions(regions, { concurrency: 5, recycle })) {
+          expect(index).toBe(n++);
+          expect(region).toBe(regions[index]);
+          const want = await slide.readRegion(region);
+          expect(Buffer.compare(Buffer.from(raster.data as Uint8Array), Buffer.from(want.data as Uint8Array))).toBe(0);
+        }
+        expect(n).toBe(regions.length);
+        // stopping early leaves nothing behind
+        for await (const { index } of slide.readRegions(regions, { concurrency: 4, recycle })) if (index === 2) break;
+        await expect(async () => {
+          for await (const _ of slide.readRegions(regions, { concurrency: 0 })) void _;
+        }).rejects.toMatchObject({ code: 'InvalidArgument' });
+      } finally {
+        await slide.close();
+      }
+    });
+  }
+
   it('reads with a one-image budget and 16 concurrent readers equal reads with a large cache', async () => {
     const big = (await openSlide(path, { cacheBytes: 64 << 20 })) as unknown as MiraxSlide;
     const tiny = (await openSlide(path, { cacheBytes: 128 * 96 * 4 })) as unknown as MiraxSlide;

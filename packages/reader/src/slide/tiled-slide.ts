@@ -5,7 +5,6 @@
  * supplies how one tile of one level is decoded.
  */
 
-import { availableParallelism } from 'node:os';
 import {
   type AssociatedImageName,
   bestLevelForDownsample,
@@ -24,6 +23,7 @@ import {
 import { compositeOnto, parseBackground, type RegionReadOptions } from './background.js';
 import { pooledRaster, sharedBufferPool } from './buffer-pool.js';
 import type { PixelLayout } from './pixels.js';
+import { type ReadRegionsOptions, type RegionResult, readRegionsInOrder } from './read-regions.js';
 import { bilinearShift, copyWindow, type PaintChunk, paintChunks, subpixel } from './region.js';
 import { TileCache } from './tile-cache.js';
 
@@ -66,39 +66,7 @@ export interface TiledSlideOptions {
   cacheBytes?: number;
 }
 
-/**
- * Options of {@link TiledSlide.readRegions}.
- *
- * @example
- * ```ts
- * const options: ReadRegionsOptions = { concurrency: 8, recycle: true, signal: AbortSignal.timeout(60_000) };
- * ```
- */
-export interface ReadRegionsOptions {
-  /** Regions read at the same time (default: 2 × cores, at least 4) — enough to keep every core decoding. */
-  concurrency?: number;
-  signal?: AbortSignal;
-  /**
-   * Reuse pixel buffers: each yielded raster is valid only until the next one is asked for (its buffer then goes
-   * back to the pool). Saves an allocation per patch; copy a raster you keep. Default false.
-   */
-  recycle?: boolean;
-}
-
-/**
- * One result of {@link TiledSlide.readRegions}: the region's position in the input, the region, its pixels.
- *
- * @example
- * ```ts
- * const results: RegionResult[] = [];
- * for await (const r of slide.readRegions(regions)) results.push(r); // without `recycle`, rasters may be kept
- * ```
- */
-export interface RegionResult {
-  index: number;
-  region: Region;
-  raster: Raster;
-}
+export type { ReadRegionsOptions, RegionResult } from './read-regions.js';
 
 let nextSlideId = 0;
 
@@ -223,42 +191,7 @@ export abstract class TiledSlide implements Slide {
    */
   async *readRegions(regions: Iterable<Region>, options: ReadRegionsOptions = {}): AsyncGenerator<RegionResult> {
     this.checkOpen();
-    const { signal, recycle = false } = options;
-    const k = options.concurrency ?? Math.max(4, 2 * availableParallelism());
-    if (!(Number.isInteger(k) && k >= 1))
-      throw new WsiError('InvalidArgument', `concurrency must be a whole number ≥ 1, got ${k}`);
-    const it = regions[Symbol.iterator]();
-    const queue: { region: Region; p: Promise<Raster> }[] = [];
-    let done = false;
-    const pump = () => {
-      while (!done && queue.length < k) {
-        const n = it.next();
-        if (n.done) {
-          done = true;
-          break;
-        }
-        const p = this.#readRegion(n.value, signal, recycle, true);
-        p.catch(() => {}); // awaited in order below; this only keeps an early rejection from being "unhandled"
-        queue.push({ region: n.value, p });
-      }
-    };
-    let index = 0;
-    try {
-      pump();
-      while (queue.length > 0) {
-        const head = queue.shift() as { region: Region; p: Promise<Raster> };
-        const raster = await head.p;
-        pump();
-        yield { index: index++, region: head.region, raster };
-        if (recycle) sharedBufferPool.release(raster.data);
-      }
-    } finally {
-      for (const q of queue)
-        q.p.then(
-          (r) => recycle && sharedBufferPool.release(r.data),
-          () => {},
-        );
-    }
+    yield* readRegionsInOrder(regions, options, (r, signal, pooled) => this.#readRegion(r, signal, pooled, true));
   }
 
   /**

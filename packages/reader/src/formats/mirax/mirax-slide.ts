@@ -19,7 +19,8 @@ import {
 import { type DecodedWindow, decodeJpegWindow, decodeTile } from '../../decode/index.js';
 import { readJpegHeader } from '../../decode/jpeg-markers.js';
 import { sharp } from '../../lazy-modules.js';
-import { sharedBufferPool } from '../../slide/buffer-pool.js';
+import { pooledRaster, sharedBufferPool } from '../../slide/buffer-pool.js';
+import { type ReadRegionsOptions, type RegionResult, readRegionsInOrder } from '../../slide/read-regions.js';
 import { type PaintChunk, paintChunks, subpixel } from '../../slide/region.js';
 import { DEFAULT_TILE_CACHE_BYTES } from '../../slide/tile-cache.js';
 import type { TiledSlideOptions } from '../../slide/tiled-slide.js';
@@ -117,6 +118,26 @@ export class MiraxSlide implements Slide {
   }
 
   async readRegion(region: Region, options: SlideReadOptions = {}): Promise<Raster> {
+    return this.#readRegion(region, options.signal, false);
+  }
+
+  /**
+   * Reads many regions with up to `concurrency` in flight, yielding them in input order, as
+   * {@link TiledSlide.readRegions} does (each raster equals `readRegion(region)`; with `recycle` a raster is valid
+   * only until the next one is asked for, and its buffer is reused).
+   *
+   * @example
+   * ```ts
+   * for await (const { index, raster } of slide.readRegions(regions, { concurrency: 4, recycle: true })) use(raster);
+   * ```
+   */
+  async *readRegions(regions: Iterable<Region>, options: ReadRegionsOptions = {}): AsyncGenerator<RegionResult> {
+    this.#checkOpen();
+    yield* readRegionsInOrder(regions, options, (r, signal, pooled) => this.#readRegion(r, signal, pooled));
+  }
+
+  /** `pooled`: the output comes from the shared buffer pool (readRegions with recycling). */
+  async #readRegion(region: Region, signal: AbortSignal | undefined, pooled: boolean): Promise<Raster> {
     this.#checkOpen();
     const { x, y, width, height, level } = region;
     if (!Number.isInteger(level) || level < 0 || level >= this.levels.length) {
@@ -128,9 +149,10 @@ export class MiraxSlide implements Slide {
     ] as const) {
       if (!Number.isSafeInteger(v)) throw new WsiError('InvalidArgument', `region ${k} must be an integer, got ${v}`);
     }
-    const out = createRaster(width, height, 4) as Raster<'uint8'>;
+    const out = (pooled ? pooledRaster(width, height, 4) : createRaster(width, height, 4)) as Raster<'uint8'>;
     const ds = (this.levels[level] as SlideLevel).downsample;
-    await Promise.all(paintChunks(x, y, width, height, ds).map((c) => this.#paint(out, c, level, options.signal)));
+    // (on failure a pooled buffer is left to the GC: other chunks may still be painting into it)
+    await Promise.all(paintChunks(x, y, width, height, ds).map((c) => this.#paint(out, c, level, signal)));
     return out;
   }
 
