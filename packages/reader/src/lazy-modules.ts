@@ -5,6 +5,7 @@
  * first `openSlide`; an NDPI or SVS user pays for none of them.
  */
 import { createRequire } from 'node:module';
+import { WsiError } from '@wsi/core';
 import type * as DicomParser from 'dicom-parser';
 import type * as FastXmlParser from 'fast-xml-parser';
 import type * as Fzstd from 'fzstd';
@@ -12,14 +13,35 @@ import type SharpFn from 'sharp';
 
 const require = createRequire(import.meta.url);
 const cache = new Map<string, unknown>();
-const load = <T>(id: string): T => {
+
+/**
+ * Loads dependency `id` once, on first call; a module that cannot load here (a native build missing for this
+ * platform, a broken install) is `UnsupportedFormat` naming what needs it — the rest of the reader keeps working.
+ *
+ * @example
+ * ```ts
+ * const zlib = optionalModule<typeof import('node:zlib')>('node:zlib', 'deflate tiles');
+ * ```
+ */
+export function optionalModule<T>(id: string, neededFor: string): T {
   let m = cache.get(id);
   if (m === undefined) {
-    m = require(id);
+    try {
+      m = require(id);
+    } catch (err) {
+      throw new WsiError(
+        'UnsupportedFormat',
+        `${id} cannot be loaded (needed for ${neededFor}): ${(err as Error).message}`,
+        {
+          cause: err,
+          details: { module: id },
+        },
+      );
+    }
     cache.set(id, m);
   }
   return m as T;
-};
+}
 
 /**
  * sharp (libvips), loaded on first call.
@@ -29,7 +51,8 @@ const load = <T>(id: string): T => {
  * const { data, info } = await sharp()(pngBytes).raw().toBuffer({ resolveWithObject: true });
  * ```
  */
-export const sharp = (): typeof SharpFn => load<typeof SharpFn>('sharp');
+export const sharp = (): typeof SharpFn =>
+  optionalModule<typeof SharpFn>('sharp', 'plain images, MIRAX PNG tiles and resizing');
 
 /**
  * fast-xml-parser's `XMLParser`, loaded on first call.
@@ -39,7 +62,8 @@ export const sharp = (): typeof SharpFn => load<typeof SharpFn>('sharp');
  * const doc = new (xmlParser())({ ignoreAttributes: false }).parse(xml);
  * ```
  */
-export const xmlParser = (): typeof FastXmlParser.XMLParser => load<typeof FastXmlParser>('fast-xml-parser').XMLParser;
+export const xmlParser = (): typeof FastXmlParser.XMLParser =>
+  optionalModule<typeof FastXmlParser>('fast-xml-parser', 'OME-XML and Philips XML').XMLParser;
 
 /**
  * dicom-parser, loaded on first call.
@@ -49,7 +73,7 @@ export const xmlParser = (): typeof FastXmlParser.XMLParser => load<typeof FastX
  * const dataSet = dicomParser().parseDicom(bytes);
  * ```
  */
-export const dicomParser = (): typeof DicomParser => load<typeof DicomParser>('dicom-parser');
+export const dicomParser = (): typeof DicomParser => optionalModule<typeof DicomParser>('dicom-parser', 'DICOM files');
 
 /**
  * fzstd's `decompress`, loaded on first call.
@@ -59,4 +83,5 @@ export const dicomParser = (): typeof DicomParser => load<typeof DicomParser>('d
  * const raw = zstdDecompress()(compressed, new Uint8Array(expected));
  * ```
  */
-export const zstdDecompress = (): typeof Fzstd.decompress => load<typeof Fzstd>('fzstd').decompress;
+export const zstdDecompress = (): typeof Fzstd.decompress =>
+  optionalModule<typeof Fzstd>('fzstd', 'ZSTD tiles').decompress;

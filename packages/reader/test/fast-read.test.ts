@@ -249,3 +249,19 @@ describe('fast JPEG read path', () => {
     await slide.close();
   });
 });
+
+describe('optional dependencies', () => {
+  it('load on first use; one that cannot load is UnsupportedFormat naming what needs it', async () => {
+    const { optionalModule, sharp } = await import('../src/lazy-modules.js');
+    expect(typeof sharp()).toBe('function');
+    expect(optionalModule('node:zlib', 'test')).toBe(optionalModule('node:zlib', 'test'));
+    let err: unknown;
+    try {
+      optionalModule('@wsi/no-such-module', 'the test');
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toMatchObject({ code: 'UnsupportedFormat' });
+    expect(String((err as Error).message)).toMatch(/@wsi\/no-such-module cannot be loaded \(needed for the test\)/);
+  });
+});

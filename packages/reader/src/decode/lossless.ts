@@ -98,9 +98,10 @@ export const zstdDecoder: TileDecoder = {
     throwIfAborted(signal);
     const need = expectedByteLength(info);
     const out = new Uint8Array(need);
+    const decompress = zstdDecompress();
     let got: Uint8Array;
     try {
-      got = zstdDecompress()(bytes, out);
+      got = decompress(bytes, out);
     } catch (err) {
       throw new WsiError('CorruptFile', `ZSTD tile does not decompress: ${(err as Error).message}`, { cause: err });
     }

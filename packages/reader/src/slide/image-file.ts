@@ -16,8 +16,9 @@ const MAX_PIXELS = 64 * 1024 * 1024;
  * ```
  */
 export async function decodeImageFile(bytes: Uint8Array, what: string): Promise<Raster<'uint8'>> {
+  const vips = sharp(); // not in the try: sharp missing on this platform is UnsupportedFormat, not a corrupt image
   try {
-    const { data, info } = await sharp()(bytes, { limitInputPixels: MAX_PIXELS })
+    const { data, info } = await vips(bytes, { limitInputPixels: MAX_PIXELS })
       .ensureAlpha()
       .raw()
       .toBuffer({ resolveWithObject: true });

@@ -57,6 +57,7 @@ export async function openDicomFile(source: ByteSource): Promise<FileInstance> {
   const size = await source.size();
   const first = await source.read(0, Math.min(size, 132));
   if (!isDicomHeader(first)) throw new WsiError('UnsupportedFormat', `${source.description}: not a DICOM Part 10 file`);
+  dicomParser(); // loaded before parsing: a missing module is UnsupportedFormat, not a header that does not parse
   let want = Math.min(size, FIRST_READ);
   for (;;) {
     const bytes = await source.read(0, want);

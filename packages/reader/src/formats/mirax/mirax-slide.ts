@@ -324,6 +324,8 @@ export class MiraxSlide implements Slide {
   async #decode(li: number, image: MiraxImage, into: Uint8Array | undefined): Promise<Raster<'uint8'>> {
     const lvl = this.#init.levels[li]!;
     const name = this.#init.data.names[image.file] ?? '';
+    // PNG tiles need sharp: loaded outside the try, so that its absence is UnsupportedFormat, not a corrupt image
+    const vips = lvl.format === 'PNG' ? sharp() : undefined;
     const bytes = await this.#bytes(image);
     const { imageWidth: w, imageHeight: h } = lvl;
     try {
@@ -346,7 +348,7 @@ export class MiraxSlide implements Slide {
         return toRgba(r);
       }
       if (lvl.format === 'BMP') return decodeBmp(bytes, w, h);
-      const { data, info } = await sharp()(bytes)
+      const { data, info } = await (vips as NonNullable<typeof vips>)(bytes)
         .removeAlpha()
         .ensureAlpha(1)
         .raw()
