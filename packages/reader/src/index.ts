@@ -21,7 +21,7 @@ export { DEFAULT_LEVEL_PIXEL_BUDGET, type ReadRequest, read, readLevel, thumbnai
 export { resizeRaster } from './resize.js';
 export { type BackgroundColor, compositeOnto, parseBackground, type RegionReadOptions } from './slide/background.js';
 export { BufferPool, DEFAULT_POOL_BYTES, sharedBufferPool } from './slide/buffer-pool.js';
-export { type PixelLayout, pixelLayout, toLayout } from './slide/pixels.js';
+export { type PixelLayout, pixelLayout, RGBA, toLayout } from './slide/pixels.js';
 export { bilinearShift, copyWindow, subpixel, type TileFetcher, type TileGrid } from './slide/region.js';
 export { type RawTile, TiffSlide, type TiffSlideInit, type TiffSlideOptions } from './slide/tiff-slide.js';
 export { DEFAULT_TILE_CACHE_BYTES, TileCache } from './slide/tile-cache.js';

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isWsiError, type Raster } from '@wsi/core';
-import { fixture, hasPythonModules, runPythonJson, SYSTEM_PYTHON } from '@wsi/testing';
+import { fixture, hasPythonModules, hasVipsCli, runPythonJson, SYSTEM_PYTHON } from '@wsi/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeLzw, decodeTile, type TileDecodeInfo } from '../src/decode/index.js';
 import { readTiffTiles } from './decode-helpers.js';
@@ -157,11 +157,7 @@ describe('uncompressed, predictors and layouts', () => {
 });
 
 const python = hasPythonModules(['numpy', 'tifffile']);
-let vips = false;
-try {
-  execFileSync('vips', ['--version'], { stdio: 'ignore' });
-  vips = true;
-} catch {}
+const vips = hasVipsCli();
 
 describe.skipIf(!python || !vips)('LZW / Deflate / ZSTD with predictors and lossless WebP, written by libvips', () => {
   const dir = mkdtempSync(join(tmpdir(), 'wsi-decode-lossless-'));

@@ -13,21 +13,14 @@ import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isWsiError, type Region } from '@wsi/core';
-import { hasPythonModules, syntheticTissue, writeNdpi } from '@wsi/testing';
+import { hasPythonModules, hasVipsCli, syntheticTissue, writeNdpi } from '@wsi/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NdpiSlide } from '../src/formats/ndpi/index.js';
 import { openSlide } from '../src/open.js';
 import { meanAbsDiff, openslideRead } from './helpers/oracle.js';
 
 const oracle = hasPythonModules(['openslide', 'numpy']);
-const hasVips = (() => {
-  try {
-    execFileSync('vips', ['--version']);
-    return true;
-  } catch {
-    return false;
-  }
-})();
+const hasVips = hasVipsCli();
 
 const FOUR_GIB = 2 ** 32;
 /** Past 4 GiB, and odd-sized so the data does not start on a round offset. */

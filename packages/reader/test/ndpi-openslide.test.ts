@@ -4,12 +4,11 @@
  * write them: OpenSlide 3.4.1 misplaces every row after the first when a page's width is not, and leaves a partial
  * last MCU row transparent (this reader decodes those pixels like a whole-page decode; see ndpi-robustness.test.ts).
  */
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Region } from '@wsi/core';
-import { fixture, hasPythonModules, syntheticTissue, writeNdpi } from '@wsi/testing';
+import { fixture, hasPythonModules, hasVipsCli, syntheticTissue, writeNdpi } from '@wsi/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jpegBackend } from '../src/decode/index.js';
 import { NdpiSlide } from '../src/formats/ndpi/index.js';
@@ -18,14 +17,7 @@ import { meanAbsDiff, openslideRead, randomRegions } from './helpers/oracle.js';
 
 const oracle = hasPythonModules(['openslide', 'numpy']);
 const FIXTURE = fixture('hamamatsu/test3-DAPI-2-387.ndpi');
-const hasVips = (() => {
-  try {
-    execFileSync('vips', ['--version']);
-    return true;
-  } catch {
-    return false;
-  }
-})();
+const hasVips = hasVipsCli();
 
 // The comparison runs on the default JPEG engine (libjpeg-turbo, bit-exact with the libjpeg OpenSlide uses).
 console.info(`[ndpi] JPEG engine: ${await jpegBackend()}`);

@@ -4,26 +4,18 @@
  * restart intervals equal a whole-page decode, whatever the grouping, for 4:4:4 and 4:2:0 pages and pages whose
  * size is not a whole number of MCUs.
  */
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isWsiError, MemorySource, type Raster } from '@wsi/core';
-import { fixture, syntheticTissue, writeNdpi } from '@wsi/testing';
+import { fixture, hasVipsCli, syntheticTissue, writeNdpi } from '@wsi/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NDPI_TAG, type NdpiSlide, ndpiFormat } from '../src/formats/ndpi/index.js';
 import { openSlide } from '../src/open.js';
 import { parseTiff } from '../src/tiff/parser.js';
 
 const FIXTURE = fixture('hamamatsu/test3-DAPI-2-387.ndpi');
-const hasVips = (() => {
-  try {
-    execFileSync('vips', ['--version']);
-    return true;
-  } catch {
-    return false;
-  }
-})();
+const hasVips = hasVipsCli();
 
 async function open(bytes: Uint8Array, grouping?: { targetPixels?: number; targetWidth?: number }): Promise<NdpiSlide> {
   const source = new MemorySource(bytes, 'mem.ndpi');

@@ -5,25 +5,17 @@
  * region large enough to be split into bands), with and without the MCU-start tag; and it must not go through the
  * tile cache (that is the point: a random read decodes ≈ its own pixels, not whole logical tiles).
  */
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Raster, Region } from '@wsi/core';
-import { syntheticTissue, writeNdpi } from '@wsi/testing';
+import { hasVipsCli, syntheticTissue, writeNdpi } from '@wsi/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jpegBackend, setJpegBackend } from '../src/decode/index.js';
 import type { NdpiSlide } from '../src/formats/ndpi/index.js';
 import { openSlide } from '../src/open.js';
 
-const hasVips = (() => {
-  try {
-    execFileSync('vips', ['--version']);
-    return true;
-  } catch {
-    return false;
-  }
-})();
+const hasVips = hasVipsCli();
 
 /** The pixels of `r` (level 0) cut from a whole-page decode. */
 function crop(whole: Raster, r: Region): Uint8Array {

@@ -60,6 +60,25 @@ export function hasPythonModules(modules: readonly string[]): boolean {
   return ok;
 }
 
+let vipsCli: boolean | undefined;
+
+/**
+ * True when the libvips CLI (`vips`, Debian's libvips-tools) runs — the NDPI writer and some fixtures need it; used
+ * to skip those tests with a clear message.
+ *
+ * @example
+ * ```ts
+ * describe.skipIf(!hasVipsCli())('writeNdpi files', () => { … });
+ * ```
+ */
+export function hasVipsCli(): boolean {
+  if (vipsCli === undefined) {
+    vipsCli = spawnSync('vips', ['--version'], { stdio: 'ignore' }).status === 0;
+    if (!vipsCli) console.warn('[@wsi/testing] skipping: the vips CLI does not run');
+  }
+  return vipsCli;
+}
+
 /**
  * Runs a Python snippet with `/usr/bin/python3` and parses the JSON it prints on its last stdout line.
  *

@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import { isAbsolute, resolve } from 'node:path';
 import { WsiError } from '@wsi/core';
 import { normalizeRunParams, type RunParams } from '../run/index.js';
+import { canonical } from '../run/params.js';
 
 /** Environment variable carrying `wsi worker --threads` to the processor children. */
 export const THREADS_ENV = 'WSI_WORKER_THREADS';
@@ -68,18 +69,6 @@ export function jobParams(p: Partial<RunParams>): RunParams {
     ...(params.model === 'default' ? {} : { model: absoluteLocation(params.model) }),
     ...(params.milModel === undefined ? {} : { milModel: absoluteLocation(params.milModel) }),
   };
-}
-
-/** JSON with sorted object keys and without `undefined` members. */
-function canonical(value: unknown): string {
-  return JSON.stringify(value, (_k, v: unknown) => {
-    if (v === null || typeof v !== 'object' || Array.isArray(v)) return v;
-    return Object.fromEntries(
-      Object.entries(v as Record<string, unknown>)
-        .filter(([, x]) => x !== undefined)
-        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
-    );
-  });
 }
 
 /**

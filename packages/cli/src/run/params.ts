@@ -111,8 +111,16 @@ export function normalizeRunParams(p: Partial<RunParams> = {}): RunParams {
   };
 }
 
-/** JSON with object keys sorted, so equal values give equal text. */
-function canonical(value: unknown): string {
+/**
+ * JSON with object keys sorted and `undefined` members left out, so equal values give equal text (stage keys, job
+ * ids).
+ *
+ * @example
+ * ```ts
+ * canonical({ b: 1, a: [2, { d: 3, c: undefined }] }); // '{"a":[2,{"d":3}],"b":1}'
+ * ```
+ */
+export function canonical(value: unknown): string {
   return JSON.stringify(value, (_k, v: unknown) => {
     if (v === null || typeof v !== 'object' || Array.isArray(v)) return v;
     return Object.fromEntries(

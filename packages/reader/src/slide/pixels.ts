@@ -19,6 +19,16 @@ export interface PixelLayout {
   rgba: boolean;
 }
 
+/**
+ * RGBA uint8 with OpenSlide's semantics: the layout of every brightfield level (NDPI, MIRAX, DICOM, JPEG TIFFs).
+ *
+ * @example
+ * ```ts
+ * const rgba = toLayout(decodedGreyOrRgb, RGBA);
+ * ```
+ */
+export const RGBA: PixelLayout = { channels: 4, dtype: 'uint8', rgba: true };
+
 const JPEG_LIKE = new Set([6, 7, 33003, 33005, 34712, 50001]);
 
 /**
@@ -34,7 +44,7 @@ export function pixelLayout(img: TiffImage): PixelLayout {
   const bits = img.bitsPerSample;
   const spp = img.samplesPerPixel;
   if (bits === 8 && (spp === 1 || spp === 3 || spp === 4 || JPEG_LIKE.has(img.compression))) {
-    return { channels: 4, dtype: 'uint8', rgba: true };
+    return RGBA;
   }
   const dtype: RasterDtype = img.sampleFormat === 3 ? 'float32' : bits <= 8 ? 'uint8' : 'uint16';
   return { channels: img.samplesPerPixel, dtype, rgba: false };

@@ -12,6 +12,7 @@ import {
   type SlideReadOptions,
   WsiError,
 } from '@wsi/core';
+import { RGBA } from '../../slide/pixels.js';
 import { copyWindow } from '../../slide/region.js';
 import { TiledSlide, type TiledSlideOptions } from '../../slide/tiled-slide.js';
 import { levelProperties } from '../../tiff/properties.js';
@@ -24,7 +25,6 @@ import type { DicomImagePlan, DicomSeriesPlan } from './series.js';
 
 /** Largest associated image we decode whole (pixels). */
 const MAX_ASSOCIATED_PIXELS = 1 << 26;
-const RGBA = { channels: 4, dtype: 'uint8', rgba: true } as const;
 
 /**
  * What {@link DicomSlide} is made from.

@@ -51,6 +51,25 @@ export function integerShifts(tiles: readonly PlacedTile[], fx: number, fy: numb
   return tiles.every((t) => subpixel(fx - t.x).frac === 0 && subpixel(fy - t.y).frac === 0);
 }
 
+/** The window rectangle (`w` × `h` at level (`fx`, `fy`)) that a tile's drawn pixels cover, or undefined. */
+function windowRectOf(
+  tile: PlacedTile,
+  fx: number,
+  fy: number,
+  w: number,
+  h: number,
+  imageWidth: number,
+  imageHeight: number,
+): WindowRect | undefined {
+  const ix = subpixel(fx - tile.x).i;
+  const iy = subpixel(fy - tile.y).i;
+  const x0 = Math.max(0, -ix);
+  const x1 = Math.min(w, Math.min(tile.drawW, imageWidth - tile.srcX) - ix);
+  const y0 = Math.max(0, -iy);
+  const y1 = Math.min(h, Math.min(tile.drawH, imageHeight - tile.srcY) - iy);
+  return x1 > x0 && y1 > y0 ? { x0, y0, x1, y1 } : undefined;
+}
+
 /**
  * For tiles at integer offsets (sorted by row, col: the order they are copied in), the bounding box of the window
  * pixels each tile still owns once the tiles after it are drawn — undefined for a tile drawn over entirely (or not
@@ -71,15 +90,7 @@ export function visibleRects(
   imageWidth: number,
   imageHeight: number,
 ): (WindowRect | undefined)[] {
-  const drawn = tiles.map((t): WindowRect | undefined => {
-    const ix = subpixel(fx - t.x).i;
-    const iy = subpixel(fy - t.y).i;
-    const x0 = Math.max(0, -ix);
-    const x1 = Math.min(w, Math.min(t.drawW, imageWidth - t.srcX) - ix);
-    const y0 = Math.max(0, -iy);
-    const y1 = Math.min(h, Math.min(t.drawH, imageHeight - t.srcY) - iy);
-    return x1 > x0 && y1 > y0 ? { x0, y0, x1, y1 } : undefined;
-  });
+  const drawn = tiles.map((t) => windowRectOf(t, fx, fy, w, h, imageWidth, imageHeight));
   // the cells between all tile edges: each is owned by the last tile covering it
   const edges = (a: 'x0' | 'y0', b: 'x1' | 'y1') =>
     [...new Set(drawn.flatMap((r) => (r ? [r[a], r[b]] : [])))].sort((p, q) => p - q);
@@ -113,8 +124,8 @@ export function visibleRects(
 
 /**
  * The rectangle of a tile's camera image (image pixels) that painting the level window at (`fx`, `fy`), `w` × `h`
- * reads — the same clipping as the painting itself, one pixel wider and taller for the bilinear path — or undefined
- * when it reads nothing.
+ * reads — the same clipping as the painting itself, one pixel wider and taller for the bilinear path, or only the
+ * window rectangle `clip` (from {@link visibleRects}, integer path) — or undefined when it reads nothing.
  *
  * @example
  * ```ts
@@ -129,17 +140,13 @@ export function imageRectFor(
   h: number,
   imageWidth: number,
   imageHeight: number,
+  clip?: WindowRect,
 ): { x: number; y: number; width: number; height: number } | undefined {
+  const r = clip ?? windowRectOf(tile, fx, fy, w + 1, h + 1, imageWidth, imageHeight);
+  if (!r) return undefined;
   const ix = subpixel(fx - tile.x).i;
   const iy = subpixel(fy - tile.y).i;
-  const dw = Math.min(tile.drawW, imageWidth - tile.srcX);
-  const dh = Math.min(tile.drawH, imageHeight - tile.srcY);
-  const x0 = Math.max(0, -ix);
-  const x1 = Math.min(w + 1, dw - ix);
-  const y0 = Math.max(0, -iy);
-  const y1 = Math.min(h + 1, dh - iy);
-  if (x1 <= x0 || y1 <= y0) return undefined;
-  return { x: tile.srcX + x0 + ix, y: tile.srcY + y0 + iy, width: x1 - x0, height: y1 - y0 };
+  return { x: tile.srcX + r.x0 + ix, y: tile.srcY + r.y0 + iy, width: r.x1 - r.x0, height: r.y1 - r.y0 };
 }
 
 /**

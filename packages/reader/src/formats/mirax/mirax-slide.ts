@@ -18,10 +18,12 @@ import {
 } from '@wsi/core';
 import { type DecodedWindow, decodeJpegWindow, decodeTile } from '../../decode/index.js';
 import { readJpegHeader } from '../../decode/jpeg-markers.js';
+import type { TileDecodeInfo } from '../../decode/types.js';
 import { sharp } from '../../lazy-modules.js';
 import { pooledRaster, sharedBufferPool } from '../../slide/buffer-pool.js';
+import { RGBA, toLayout } from '../../slide/pixels.js';
 import { type ReadRegionsOptions, type RegionResult, readRegionsInOrder } from '../../slide/read-regions.js';
-import { type PaintChunk, paintChunks, subpixel } from '../../slide/region.js';
+import { type PaintChunk, paintChunks } from '../../slide/region.js';
 import { DEFAULT_TILE_CACHE_BYTES } from '../../slide/tile-cache.js';
 import type { TiledSlideOptions } from '../../slide/tiled-slide.js';
 import { decodeBmp } from './bmp.js';
@@ -178,15 +180,7 @@ export class MiraxSlide implements Slide {
     // the part of each camera image the window reads (an image may back several tiles)
     const rects = new Map<MiraxImage, { x0: number; y0: number; x1: number; y1: number }>();
     for (const [i, t] of tiles.entries()) {
-      const c = clips?.[i];
-      const r = c
-        ? {
-            x: t.srcX + c.x0 + subpixel(fx - t.x).i,
-            y: t.srcY + c.y0 + subpixel(fy - t.y).i,
-            width: c.x1 - c.x0,
-            height: c.y1 - c.y0,
-          }
-        : imageRectFor(t, fx, fy, w, h, iw, ih);
+      const r = imageRectFor(t, fx, fy, w, h, iw, ih, clips?.[i]);
       if (!r) continue;
       const u = rects.get(t.image);
       if (!u) rects.set(t.image, { x0: r.x, y0: r.y, x1: r.x + r.width, y1: r.y + r.height });
@@ -246,16 +240,7 @@ export class MiraxSlide implements Slide {
     try {
       const part = await decodeJpegWindow(
         bytes,
-        {
-          compression: 7,
-          photometric: 6,
-          width: lvl.imageWidth,
-          height: lvl.imageHeight,
-          samplesPerPixel: 3,
-          bitsPerSample: 8,
-          planarConfig: 1,
-          predictor: 1,
-        },
+        jpegInfo(lvl.imageWidth, lvl.imageHeight),
         want,
         (n) => sharedBufferPool.acquireScratch(n),
         signal,
@@ -330,22 +315,8 @@ export class MiraxSlide implements Slide {
     const { imageWidth: w, imageHeight: h } = lvl;
     try {
       if (lvl.format === 'JPEG') {
-        const r = await decodeTile(
-          bytes,
-          {
-            compression: 7,
-            photometric: 6,
-            width: w,
-            height: h,
-            samplesPerPixel: 3,
-            bitsPerSample: 8,
-            planarConfig: 1,
-            predictor: 1,
-          },
-          undefined,
-          into,
-        );
-        return toRgba(r);
+        const r = await decodeTile(bytes, jpegInfo(w, h), undefined, into);
+        return toLayout(r, RGBA) as Raster<'uint8'>;
       }
       if (lvl.format === 'BMP') return decodeBmp(bytes, w, h);
       const { data, info } = await (vips as NonNullable<typeof vips>)(bytes)
@@ -387,21 +358,8 @@ export class MiraxSlide implements Slide {
     } catch (err) {
       throw new WsiError('CorruptFile', `${file}: ${name} image is not a JPEG`, { cause: err, details: { file } });
     }
-    const r = await decodeTile(
-      bytes,
-      {
-        compression: 7,
-        photometric: 6,
-        width: header.width,
-        height: header.height,
-        samplesPerPixel: 3,
-        bitsPerSample: 8,
-        planarConfig: 1,
-        predictor: 1,
-      },
-      options.signal,
-    );
-    return toRgba(r);
+    const r = await decodeTile(bytes, jpegInfo(header.width, header.height), options.signal);
+    return toLayout(r, RGBA) as Raster<'uint8'>;
   }
 
   async close(): Promise<void> {
@@ -416,19 +374,16 @@ export class MiraxSlide implements Slide {
   }
 }
 
-/** Grey → RGBA; RGBA (decoded JPEG, alpha 255) kept. */
-function toRgba(r: Raster): Raster<'uint8'> {
-  if (r.channels === 4) return r as Raster<'uint8'>;
-  const n = r.width * r.height;
-  const out = new Uint8Array(n * 4);
-  const s = r.data as Uint8Array;
-  const ch = r.channels;
-  for (let i = 0; i < n; i++) {
-    const v = s[i * ch]!;
-    out[i * 4] = v;
-    out[i * 4 + 1] = ch >= 3 ? s[i * ch + 1]! : v;
-    out[i * 4 + 2] = ch >= 3 ? s[i * ch + 2]! : v;
-    out[i * 4 + 3] = 255;
-  }
-  return { width: r.width, height: r.height, channels: 4, dtype: 'uint8', data: out };
+/** A camera image or associated image: a complete YCbCr JPEG stream of `width` × `height`. */
+function jpegInfo(width: number, height: number): TileDecodeInfo {
+  return {
+    compression: 7,
+    photometric: 6,
+    width,
+    height,
+    samplesPerPixel: 3,
+    bitsPerSample: 8,
+    planarConfig: 1,
+    predictor: 1,
+  };
 }

@@ -9,8 +9,9 @@ import type { TiffIfd } from '../../tiff/ifd.js';
 import { formatDouble, tiffProperties } from '../../tiff/properties.js';
 import { TAG } from '../../tiff/tags.js';
 import { probeTiff, tiffOf } from '../probe.js';
-import { NDPI_TAG, NdpiPage, type TileGrouping } from './ndpi-page.js';
+import { NdpiPage, type TileGrouping } from './ndpi-page.js';
 import { NdpiSlide, type NdpiSlideOptions } from './ndpi-slide.js';
+import { NDPI_TAG } from './page-tags.js';
 import { SyncFile } from './sync-file.js';
 
 /**

@@ -7,32 +7,14 @@ import { canDecodeJpegWindows, decodeJpegWindow, decodeTile } from '../../decode
 import { CROP_MARGIN } from '../../decode/libjpeg-turbo.js';
 import type { TileDecodeInfo } from '../../decode/types.js';
 import { sharedBufferPool } from '../../slide/buffer-pool.js';
-import { type PixelLayout, toLayout } from '../../slide/pixels.js';
-import { checkValueRange, type TiffEntry, type TiffIfd } from '../../tiff/ifd.js';
+import { RGBA, toLayout } from '../../slide/pixels.js';
+import type { TiffIfd } from '../../tiff/ifd.js';
 import { TAG } from '../../tiff/tags.js';
 import { lowPassHeader } from './dct-scale.js';
 import { assembleTileJpeg, type JpegLayout, parseJpegLayout } from './jpeg-layout.js';
-import { type McuStartReader, RestartIndex } from './restart-index.js';
+import { mcuStartReader, stripOf } from './page-tags.js';
+import { RestartIndex } from './restart-index.js';
 import type { SyncFile } from './sync-file.js';
-
-/**
- * NDPI private tags.
- *
- * @example
- * ```ts
- * ifd.has(NDPI_TAG.FormatFlag); // true for an NDPI directory
- * ```
- */
-export const NDPI_TAG = {
-  FormatFlag: 65420,
-  SourceLens: 65421,
-  XOffset: 65422,
-  YOffset: 65423,
-  McuStarts: 65426,
-  Reference: 65427,
-  McuStartsHigh: 65432,
-  PropertyMap: 65449,
-} as const;
 
 /**
  * Limits: a page decoded whole, and the JPEG header size we look for the scan in.
@@ -67,9 +49,6 @@ export interface TileGrouping {
   /** Target width in pixels (default 256). */
   targetWidth?: number;
 }
-
-/** The layout of every NDPI level: RGBA uint8 with OpenSlide's semantics. */
-export const RGBA: PixelLayout = { channels: 4, dtype: 'uint8', rgba: true };
 
 /**
  * A page ready to decode.
@@ -390,53 +369,4 @@ export class NdpiPage {
       cause: err,
     });
   }
-}
-
-async function stripOf(ifd: TiffIfd, what: string, fileSize: number): Promise<{ offset: number; length: number }> {
-  if (ifd.number(TAG.Compression) !== 7) throw new WsiError('UnsupportedFormat', `${what}: NDPI page is not JPEG`);
-  const offsets = await ifd.loadArray(TAG.StripOffsets, 1);
-  const counts = await ifd.loadArray(TAG.StripByteCounts, 1);
-  const offset = offsets[0] as number;
-  const length = counts[0] as number;
-  if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || length < 4 || offset + length > fileSize) {
-    throw new WsiError(
-      'CorruptFile',
-      `${what}: JPEG strip (${length} bytes at ${offset}) lies outside the file (${fileSize} bytes)`,
-    );
-  }
-  return { offset, length };
-}
-
-/**
- * Reads entries of tag 65426 (+ 65432's high 32 bits) on demand, or undefined when the tags are absent or not
- * LONG arrays of exactly `count` values (→ the page is scanned for its markers). A 300-megapixel page has 150 k
- * entries: reading them all took ~15 ms of a first region read, where a read needs a few hundred.
- */
-function mcuStartReader(ifd: TiffIfd, count: number, sync: SyncFile | undefined): McuStartReader | undefined {
-  const usable = (tag: number) => {
-    const e = ifd.entries.get(tag);
-    return e && e.count === count && e.type === 4 ? e : undefined;
-  };
-  const low = usable(NDPI_TAG.McuStarts);
-  const high = usable(NDPI_TAG.McuStartsHigh);
-  if (!low || (ifd.has(NDPI_TAG.McuStartsHigh) && !high)) return undefined;
-  const { ctx } = ifd;
-  const words = async (e: TiffEntry, first: number, n: number): Promise<Float64Array> => {
-    checkValueRange(ctx, e);
-    const at = e.valueOffset + 4 * first;
-    const raw = sync ? sync.read(at, 4 * n) : await ctx.source.read(at, 4 * n);
-    if (raw.byteLength < 4 * n) throw new WsiError('CorruptFile', 'MCU-start table cut short');
-    const out = new Float64Array(n);
-    const dv = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
-    for (let i = 0; i < n; i++) out[i] = dv.getUint32(4 * i, ctx.littleEndian);
-    return out;
-  };
-  return async (first, n) => {
-    const lo = await words(low, first, n);
-    if (high) {
-      const hi = await words(high, first, n);
-      for (let i = 0; i < n; i++) lo[i] = (lo[i] as number) + (hi[i] as number) * 2 ** 32;
-    }
-    return lo;
-  };
 }

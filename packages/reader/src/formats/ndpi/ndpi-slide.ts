@@ -12,10 +12,11 @@ import {
   type SlideReadOptions,
   WsiError,
 } from '@wsi/core';
+import { RGBA } from '../../slide/pixels.js';
 import { TiledSlide, type TiledSlideOptions } from '../../slide/tiled-slide.js';
 import { levelProperties } from '../../tiff/properties.js';
 import { boxDownsample } from './box-downsample.js';
-import { type NdpiPage, RGBA } from './ndpi-page.js';
+import type { NdpiPage } from './ndpi-page.js';
 import type { SyncFile } from './sync-file.js';
 
 /**
